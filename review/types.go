@@ -1,0 +1,131 @@
+package review
+
+// This file holds the engine's input and output types. Inputs come from
+// internal/cargo (diagnostics) and internal/agent (agent findings); the
+// output is the JSON contract of `symposium review --format json`.
+
+// Source says which tool produced a finding.
+type Source string
+
+// The sources a finding can have.
+const (
+	SourceRustc   Source = "rustc"
+	SourceClippy  Source = "clippy"
+	SourceRustfmt Source = "rustfmt"
+	SourceAgent   Source = "agent"
+)
+
+// Severity is the level of a finding as shown to users.
+type Severity string
+
+// The severities a finding can have.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityNote    Severity = "note"
+)
+
+// Applicability is rustc's confidence that a suggested replacement is right.
+type Applicability string
+
+// The applicabilities rustc reports.
+const (
+	MachineApplicable Applicability = "MachineApplicable"
+	MaybeIncorrect    Applicability = "MaybeIncorrect"
+	HasPlaceholders   Applicability = "HasPlaceholders"
+	Unspecified       Applicability = "Unspecified"
+)
+
+// Span is a range of text in a file of the head revision, as rustc reports
+// it: lines and columns are 1-based, columns count characters (not bytes),
+// and ColumnEnd is exclusive.
+type Span struct {
+	// Path is relative to the repository root, slash-separated.
+	Path        string `json:"path"`
+	LineStart   int    `json:"line_start"`
+	LineEnd     int    `json:"line_end"`
+	ColumnStart int    `json:"column_start"`
+	ColumnEnd   int    `json:"column_end"`
+	Primary     bool   `json:"primary,omitempty"`
+	Label       string `json:"label,omitempty"`
+}
+
+// Edit replaces the text of Span with Replacement.
+type Edit struct {
+	Span        Span   `json:"span"`
+	Replacement string `json:"replacement"`
+}
+
+// Fix is one suggested change: every edit of it applies together.
+type Fix struct {
+	Message       string        `json:"message"`
+	Applicability Applicability `json:"applicability"`
+	Edits         []Edit        `json:"edits"`
+}
+
+// Diagnostic is one message of a tool about the head revision.
+type Diagnostic struct {
+	Source Source `json:"source"`
+	// Rule names the lint or error: "clippy::len_zero", "unused_variables",
+	// "E0308", "rustfmt". Empty when the tool gives none.
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	// Spans lists the primary span first, then secondary spans.
+	Spans []Span `json:"spans"`
+	// Notes are the child messages (note:, help:) that carry no fix.
+	Notes []string `json:"notes,omitempty"`
+	// Fixes are the suggested replacements, from the children of the message.
+	Fixes []Fix `json:"fixes,omitempty"`
+	// Rendered is the tool's own human-readable text, for summaries.
+	Rendered string `json:"rendered,omitempty"`
+}
+
+// Primary returns the primary span, or false when the diagnostic has none
+// (for example "aborting due to previous error").
+func (d Diagnostic) Primary() (Span, bool) {
+	for _, s := range d.Spans {
+		if s.Primary {
+			return s, true
+		}
+	}
+	return Span{}, false
+}
+
+// Side values of a comment, as GitHub names them.
+const (
+	SideRight = "RIGHT"
+	SideLeft  = "LEFT"
+)
+
+// Comment is one inline review comment, in the JSON contract.
+type Comment struct {
+	Path      string   `json:"path"`
+	Line      int      `json:"line"`
+	StartLine int      `json:"start_line"`
+	Side      string   `json:"side"`
+	Source    Source   `json:"source"`
+	Rule      string   `json:"rule"`
+	Severity  Severity `json:"severity"`
+	Body      string   `json:"body"`
+	// Suggestion is the replacement text for lines StartLine..Line, or nil.
+	Suggestion  *string `json:"suggestion"`
+	Fingerprint string  `json:"fingerprint"`
+}
+
+// Stats counts what a review looked at, in the JSON contract.
+type Stats struct {
+	DiagnosticsTotal  int   `json:"diagnostics_total"`
+	DiagnosticsOnDiff int   `json:"diagnostics_on_diff"`
+	Comments          int   `json:"comments"`
+	DurationMS        int64 `json:"duration_ms"`
+}
+
+// Result is a whole review, in the JSON contract.
+type Result struct {
+	BaseSHA  string    `json:"base_sha"`
+	HeadSHA  string    `json:"head_sha"`
+	Summary  string    `json:"summary"`
+	Comments []Comment `json:"comments"`
+	Stats    Stats     `json:"stats"`
+}
