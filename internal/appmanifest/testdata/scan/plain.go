@@ -1,0 +1,5 @@
+package scan
+
+type x struct{ Checks struct{ Anything int } }
+
+var _ = x{}.Checks.Anything
