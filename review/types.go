@@ -128,4 +128,33 @@ type Result struct {
 	Summary  string    `json:"summary"`
 	Comments []Comment `json:"comments"`
 	Stats    Stats     `json:"stats"`
+
+	// Findings lists every diagnostic of the review that has a location,
+	// inline or not, sorted, for check-run annotations. Not in the JSON
+	// contract.
+	Findings []Finding `json:"-"`
+	// CompileError is true when the compiler reported an error anywhere:
+	// the analysis of the head is incomplete.
+	CompileError bool `json:"-"`
+	// CompileErrorOnDiff is true when a compiler error sits on a line the
+	// filter keeps: the pull request breaks the build.
+	CompileErrorOnDiff bool `json:"-"`
+}
+
+// Finding is one diagnostic as the publisher needs it for check-run
+// annotations, whether or not it became an inline comment.
+type Finding struct {
+	Path string
+	// Line and EndLine are the primary span's lines in the head.
+	Line, EndLine int
+	Source        Source
+	Rule          string
+	Severity      Severity
+	Message       string
+	Fingerprint   string
+	// OnDiff is true when the filter kept the finding; Inline when it
+	// became (part of) an inline comment (it may be OnDiff but capped).
+	OnDiff, Inline bool
+	// Ignored is true when the path matched an ignore glob.
+	Ignored bool
 }

@@ -1,0 +1,139 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+)
+
+// summaryListLimit bounds each list of the summary; the rest is counted.
+const summaryListLimit = 50
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// renderSummary writes the review body: counts by severity and source,
+// compile-error warnings, what was capped and what lies off the diff.
+func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft, unlocated []Diagnostic) string {
+	var b strings.Builder
+	b.WriteString("## Symposium review\n\n")
+	fmt.Fprintf(&b, "Reviewed `%s..%s` (filter `%s`): %d findings, %d on the changed lines, %d inline comments.\n",
+		shortSHA(res.BaseSHA), shortSHA(res.HeadSHA), filter,
+		res.Stats.DiagnosticsTotal, res.Stats.DiagnosticsOnDiff, len(res.Comments))
+
+	switch {
+	case res.CompileErrorOnDiff:
+		b.WriteString("\n> [!CAUTION]\n> The head does not compile: a compiler error is on a changed line.\n")
+	case res.CompileError:
+		b.WriteString("\n> [!WARNING]\n> The head does not compile (the error is outside the changed lines); the analysis may be incomplete.\n")
+	}
+
+	if res.Stats.DiagnosticsTotal == 0 {
+		b.WriteString("\nNo findings: the compiler, clippy and rustfmt have nothing to say.\n")
+		return b.String()
+	}
+	writeCountTable(&b, res, unlocated)
+
+	if len(capped) > 0 {
+		n := 0
+		for _, dr := range capped {
+			n += len(dr.items) + len(dr.others)
+		}
+		fmt.Fprintf(&b, "\n### Not posted inline\n\n%d more findings on the changed lines exceed the cap of %d inline comments:\n\n", n, maxComments)
+		var lines []string
+		for _, dr := range capped {
+			for _, it := range append(append([]*item{}, dr.items...), dr.others...) {
+				lines = append(lines, findingLine(*it.finding))
+			}
+		}
+		writeList(&b, lines)
+	}
+
+	var off []string
+	ignoredCount := 0
+	for _, f := range res.Findings {
+		switch {
+		case f.Ignored:
+			ignoredCount++
+		case !f.OnDiff:
+			off = append(off, findingLine(f))
+		}
+	}
+	for _, d := range unlocated {
+		off = append(off, fmt.Sprintf("**%s** (%s) %s", d.Severity, d.Source, oneLine(d.Message)))
+	}
+	if len(off) > 0 {
+		fmt.Fprintf(&b, "\n<details><summary>%d findings outside the changed lines</summary>\n\n", len(off))
+		writeList(&b, off)
+		b.WriteString("\n</details>\n")
+	}
+	if ignoredCount > 0 {
+		fmt.Fprintf(&b, "\n%d findings in ignored paths are not shown.\n", ignoredCount)
+	}
+	return b.String()
+}
+
+func findingLine(f Finding) string {
+	s := fmt.Sprintf("`%s:%d` **%s**", f.Path, f.Line, f.Severity)
+	if f.Rule != "" {
+		s += " " + ruleLink(f.Rule)
+	}
+	return s + ": " + oneLine(f.Message)
+}
+
+func writeList(b *strings.Builder, lines []string) {
+	for i, l := range lines {
+		if i == summaryListLimit {
+			fmt.Fprintf(b, "- … and %d more\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintf(b, "- %s\n", l)
+	}
+}
+
+// writeCountTable writes a table of findings by source (rows) and severity
+// (columns), listing only the sources that appear.
+func writeCountTable(b *strings.Builder, res *Result, unlocated []Diagnostic) {
+	sources := []Source{SourceRustc, SourceClippy, SourceRustfmt, SourceAgent}
+	severities := []Severity{SeverityError, SeverityWarning, SeverityNote}
+	counts := map[Source]map[Severity]int{}
+	add := func(src Source, sev Severity) {
+		if counts[src] == nil {
+			counts[src] = map[Severity]int{}
+			if !containsSource(sources, src) {
+				sources = append(sources, src)
+			}
+		}
+		counts[src][sev]++
+	}
+	for _, f := range res.Findings {
+		add(f.Source, f.Severity)
+	}
+	for _, d := range unlocated {
+		add(d.Source, d.Severity)
+	}
+	b.WriteString("\n| source | error | warning | note |\n|---|---:|---:|---:|\n")
+	for _, src := range sources {
+		c, ok := counts[src]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "| %s |", src)
+		for _, sev := range severities {
+			fmt.Fprintf(b, " %d |", c[sev])
+		}
+		b.WriteString("\n")
+	}
+}
+
+func containsSource(list []Source, s Source) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
