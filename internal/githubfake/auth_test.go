@@ -16,6 +16,7 @@ import (
 )
 
 func TestAppEndpoints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{AppID: 42, AppSlug: "symposium", InstallationID: 7})
 	ctx := context.Background()
 	app := f.appClient(t)
@@ -52,6 +53,7 @@ func TestAppEndpoints(t *testing.T) {
 }
 
 func TestJWTVerification(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{AppID: 42})
 	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -116,6 +118,7 @@ func TestJWTVerification(t *testing.T) {
 }
 
 func TestTokenScope(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 	other, err := BuildRepo(ctx, t.TempDir()+"/other.git", RepoSpec{Base: map[string]string{"a": "a\n"}})

@@ -2,10 +2,13 @@ package githubfake
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -29,6 +32,15 @@ func twentyLines(changed map[int]string) string {
 	return b.String()
 }
 
+// testKeyPEM is one app key shared by the tests (RSA key generation is slow).
+var testKeyPEM = sync.OnceValue(func() []byte {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return encodeKeyPEM(key)
+})
+
 type fixture struct {
 	srv   *Server
 	built *BuiltRepo
@@ -49,6 +61,9 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.PrivateKeyPEM == nil {
+		opts.PrivateKeyPEM = testKeyPEM()
 	}
 	srv, err := New(opts)
 	if err != nil {
