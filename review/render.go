@@ -49,7 +49,8 @@ func oneLine(s string) string {
 func usefulNotes(notes []string) []string {
 	var out []string
 	for _, n := range notes {
-		if strings.HasPrefix(n, "for further information visit") || strings.TrimSpace(n) == "" {
+		bare := strings.TrimPrefix(strings.TrimPrefix(n, "help: "), "note: ")
+		if strings.HasPrefix(bare, "for further information visit") || strings.TrimSpace(n) == "" {
 			continue
 		}
 		out = append(out, n)

@@ -2,11 +2,167 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/symposium-dev/symposium/internal/analysis"
+	"github.com/symposium-dev/symposium/internal/sandbox"
+	"github.com/symposium-dev/symposium/review"
 )
 
-// runReview is not built yet.
+// runReview reviews a local repository between two revisions and prints
+// the review as markdown or as the JSON contract.
 func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("review", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	repo := fs.String("repo", ".", "the git repository to review")
+	base := fs.String("base", "", "the base revision (required)")
+	head := fs.String("head", "HEAD", "the head revision")
+	format := fs.String("format", "markdown", "output format: markdown or json")
+	filter := fs.String("filter", "", "which findings become comments: added, diff_context, file or all (default: the repository's setting, else added)")
+	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
+	agent := fs.String("agent", "none", "the agent that reviews beside clippy (only none for now)")
+	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "where target and source directories persist between runs (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
+	targetDir := fs.String("target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
+	fetch := fs.Bool("fetch", true, "run `cargo fetch` (with network) before the offline analysis")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: symposium review --base REV [--repo DIR] [--head REV] [--format markdown|json] [--filter added|diff_context|file|all] [--sandbox bwrap|none]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Reviews the changes a pull request from BASE to HEAD would make (diffed from their merge base).")
+		fmt.Fprintln(stderr, "Exits 0 when the review ran, with or without findings.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	usageErr := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "symposium review: "+format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageErr("unexpected arguments %q", fs.Args())
+	case *base == "":
+		return usageErr("--base is required")
+	case *format != "markdown" && *format != "json":
+		return usageErr("--format must be markdown or json, not %q", *format)
+	case *agent != "none":
+		return usageErr("--agent %q is not available: only \"none\" is supported so far", *agent)
+	}
+	f, err := review.ParseFilter(*filter)
+	if err != nil && *filter != "" {
+		return usageErr("--filter: %v", err)
+	}
+	if *filter == "" {
+		f = ""
+	}
+	runner, err := sandbox.New(*sandboxMode, sandbox.DefaultLimits())
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	repoDir, err := filepath.Abs(*repo)
+	if err != nil {
+		return err
+	}
+	dirs, err := cacheDirs(*cacheDir, *targetDir, repoDir)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockDir(dirs.lock)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	res, err := analysis.Run(ctx, analysis.Request{
+		RepoDir: repoDir, Base: *base, Head: *head,
+		Runner: runner, TargetDir: dirs.target, SourceDir: dirs.source,
+		Filter: f, Fetch: *fetch,
+	})
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	_, err = io.WriteString(stdout, Markdown(res))
+	return err
+}
+
+// Markdown renders a review for a terminal or a CI log: the summary, then
+// every comment under its location.
+func Markdown(res review.Result) string {
+	var b strings.Builder
+	b.WriteString(res.Summary)
+	for _, c := range res.Comments {
+		loc := fmt.Sprintf("%s:%d", c.Path, c.Line)
+		if c.StartLine != c.Line {
+			loc = fmt.Sprintf("%s:%d-%d", c.Path, c.StartLine, c.Line)
+		}
+		fmt.Fprintf(&b, "\n---\n\n### `%s`\n\n%s", loc, c.Body)
+	}
+	return b.String()
+}
+
+type reviewDirs struct{ target, source, lock string }
+
+// cacheDirs picks the per-repository directories: a warm target dir and a
+// source dir that keeps unchanged files' times between runs.
+func cacheDirs(cacheDir, targetDir, repoDir string) (reviewDirs, error) {
+	if cacheDir == "" {
+		userCache, err := os.UserCacheDir()
+		if err != nil {
+			return reviewDirs{}, fmt.Errorf("cache directory: %w (set --cache-dir)", err)
+		}
+		cacheDir = filepath.Join(userCache, "symposium")
+	}
+	sum := sha256.Sum256([]byte(repoDir))
+	key := hex.EncodeToString(sum[:8])
+	d := reviewDirs{
+		target: filepath.Join(cacheDir, "target", key),
+		source: filepath.Join(cacheDir, "src", key),
+		lock:   filepath.Join(cacheDir, "src", key+".lock"),
+	}
+	if targetDir != "" {
+		d.target = targetDir
+	}
+	for _, dir := range []string{d.target, filepath.Dir(d.source)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return reviewDirs{}, fmt.Errorf("cache directory: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// lockDir takes an exclusive lock so two reviews of one repository do not
+// share a source directory at once.
+func lockDir(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }

@@ -1,0 +1,306 @@
+// Package analysis runs the whole local review of a Rust repository between
+// a base and a head revision: it resolves the revisions, reads the
+// repository's configuration from the base, computes the pull request's
+// diff, exports the head's tree, runs clippy and rustfmt on it in the
+// sandbox and builds the review with package review.
+//
+// It takes a repository already on disk: fetching it from GitHub is the
+// caller's concern (`symposium review` uses a local clone, the worker a
+// checkout made by gitrepo).
+package analysis
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/config"
+	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/sandbox"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// DefaultLargeWorkspace is the number of workspace members above which only
+// the packages owning changed files are analysed.
+const DefaultLargeWorkspace = 8
+
+// Request is one review to run.
+type Request struct {
+	// RepoDir is a git repository (a work tree or a bare one) that holds
+	// both revisions.
+	RepoDir string
+	// Base and Head are revisions (SHAs, branches, tags); Head defaults to HEAD.
+	Base, Head string
+	// Runner runs cargo and rustfmt; required.
+	Runner sandbox.Runner
+	// TargetDir is cargo's target directory, shared between runs; required.
+	TargetDir string
+	// SourceDir receives the head's tree. Reusing it between runs keeps the
+	// modification times of unchanged files, so cargo rechecks only what
+	// changed. Empty means a temporary directory, removed afterwards. The
+	// caller must not run two reviews with one SourceDir at once.
+	SourceDir string
+	// Config is the repository's configuration; nil reads it from Base.
+	Config *config.Repo
+	// Filter and MaxComments override the configuration when set.
+	Filter      review.Filter
+	MaxComments int
+	// Fetch runs `cargo fetch` (with network) before the offline analysis;
+	// needed when the repository has registry or git dependencies.
+	Fetch bool
+	// LargeWorkspace overrides DefaultLargeWorkspace.
+	LargeWorkspace int
+}
+
+var (
+	reviewsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "symposium_analysis_reviews_total",
+		Help: "Local reviews run, by outcome (ok, error).",
+	}, []string{"outcome"})
+	reviewSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "symposium_analysis_review_duration_seconds",
+		Help:    "Wall time of a local review, from revisions to result.",
+		Buckets: prometheus.ExponentialBuckets(0.25, 2, 12),
+	})
+)
+
+// LoadConfig reads .github/symposium.toml at revision rev (the base of a
+// pull request). A missing file gives the defaults; unknown keys come back
+// as warnings.
+func LoadConfig(ctx context.Context, repoDir, rev string) (*config.Repo, []string, error) {
+	data, ok, err := gitrepo.Show(ctx, repoDir, rev, config.RepoConfigPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read repository configuration: %w", err)
+	}
+	if !ok {
+		return config.DefaultRepo(), nil, nil
+	}
+	return config.ParseRepo(data)
+}
+
+// Run reviews req.Head against req.Base. It returns an error only when the
+// review could not run; findings, compile errors included, are in the result.
+func Run(ctx context.Context, req Request) (review.Result, error) {
+	start := time.Now()
+	res, err := run(ctx, req, start)
+	reviewSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		reviewsTotal.WithLabelValues("error").Inc()
+		return review.Result{}, err
+	}
+	reviewsTotal.WithLabelValues("ok").Inc()
+	return res, nil
+}
+
+func run(ctx context.Context, req Request, start time.Time) (review.Result, error) {
+	if req.Runner == nil || req.TargetDir == "" || req.RepoDir == "" || req.Base == "" {
+		return review.Result{}, errors.New("analysis: Request needs RepoDir, Base, Runner and TargetDir")
+	}
+	if req.Head == "" {
+		req.Head = "HEAD"
+	}
+	baseSHA, err := gitrepo.RevParse(ctx, req.RepoDir, req.Base)
+	if err != nil {
+		return review.Result{}, fmt.Errorf("analysis: base: %w", err)
+	}
+	headSHA, err := gitrepo.RevParse(ctx, req.RepoDir, req.Head)
+	if err != nil {
+		return review.Result{}, fmt.Errorf("analysis: head: %w", err)
+	}
+	cfg, warnings := req.Config, []string(nil)
+	if cfg == nil {
+		if cfg, warnings, err = LoadConfig(ctx, req.RepoDir, baseSHA); err != nil {
+			return review.Result{}, fmt.Errorf("analysis: %w", err)
+		}
+	}
+	for _, w := range warnings {
+		slog.Warn("repository configuration", "repo", req.RepoDir, "warning", w)
+	}
+	opts := cfg.ReviewOptions()
+	if req.Filter != "" {
+		opts.Filter = req.Filter
+	}
+	if req.MaxComments > 0 {
+		opts.MaxComments = req.MaxComments
+	}
+	if err := opts.Validate(); err != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", err)
+	}
+
+	_, rawDiff, err := gitrepo.PullRequestDiff(ctx, req.RepoDir, baseSHA, headSHA)
+	if err != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", err)
+	}
+	diff, err := review.ParseDiff(rawDiff)
+	if err != nil {
+		return review.Result{}, fmt.Errorf("analysis: diff of %s..%s: %w", baseSHA, headSHA, err)
+	}
+
+	src := req.SourceDir
+	if src == "" {
+		if src, err = os.MkdirTemp("", "symposium-head-"); err != nil {
+			return review.Result{}, fmt.Errorf("analysis: %w", err)
+		}
+		defer os.RemoveAll(src)
+	}
+	if err := gitrepo.ExportTree(ctx, req.RepoDir, headSHA, src); err != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", err)
+	}
+
+	heads := newHeadFiles(ctx, req.RepoDir, headSHA)
+	var diags []review.Diagnostic
+	notes := warnings
+	if _, ok := gitrepo.ReadTreeFile(src, "Cargo.toml"); ok {
+		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+		if diags, err = analyse(ctx, src, diff, opts, copts, req); err != nil {
+			return review.Result{}, fmt.Errorf("analysis: %w", err)
+		}
+	} else {
+		notes = append(notes, "The head has no Cargo.toml at the repository root: nothing was analysed.")
+	}
+
+	res := review.Build(review.Input{
+		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
+		HeadFiles: heads.read, Options: opts,
+	})
+	if len(notes) > 0 {
+		var b strings.Builder
+		for _, n := range notes {
+			fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", n)
+		}
+		res.Summary = strings.Replace(res.Summary, "\n\n", "\n\n"+b.String(), 1)
+	}
+	res.Stats.DurationMS = time.Since(start).Milliseconds()
+	slog.Info("review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,
+		"diagnostics", res.Stats.DiagnosticsTotal, "on_diff", res.Stats.DiagnosticsOnDiff,
+		"comments", res.Stats.Comments, "duration_ms", res.Stats.DurationMS)
+	return res, nil
+}
+
+// analyse runs clippy on the packages to check and rustfmt on the changed
+// Rust files, at once.
+func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request) ([]review.Diagnostic, error) {
+	changed := diff.ChangedPaths()
+	var rsFiles []string
+	for _, p := range changed {
+		if strings.HasSuffix(p, ".rs") && !matchesAny(opts.IgnorePaths, p) {
+			rsFiles = append(rsFiles, p)
+		}
+	}
+	if req.Fetch {
+		if err := cargo.Fetch(ctx, src, copts); err != nil {
+			return nil, err
+		}
+	}
+	pkgs, err := packagesToCheck(ctx, src, diff, copts, req)
+	if err != nil {
+		return nil, err
+	}
+	copts.Packages = pkgs
+
+	var (
+		wg          sync.WaitGroup
+		fmtDiags    []review.Diagnostic
+		fmtErr      error
+		clippyDiags []review.Diagnostic
+		clippyErr   error
+	)
+	wg.Go(func() { fmtDiags, fmtErr = cargo.Format(ctx, src, rsFiles, copts) })
+	clippyDiags, clippyErr = cargo.Clippy(ctx, src, copts)
+	wg.Wait()
+	if err := errors.Join(clippyErr, fmtErr); err != nil {
+		return nil, err
+	}
+	return append(clippyDiags, fmtDiags...), nil
+}
+
+// packagesToCheck returns the packages owning changed files when the
+// workspace is large, and nil (the whole workspace) otherwise.
+func packagesToCheck(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) ([]string, error) {
+	manifest, _ := gitrepo.ReadTreeFile(src, "Cargo.toml")
+	if !bytes.Contains(manifest, []byte("[workspace]")) {
+		return nil, nil
+	}
+	members, err := cargo.Members(ctx, src, copts)
+	if err != nil {
+		return nil, err
+	}
+	limit := req.LargeWorkspace
+	if limit <= 0 {
+		limit = DefaultLargeWorkspace
+	}
+	if len(members) <= limit {
+		return nil, nil
+	}
+	var files []string
+	for _, f := range diff.Files {
+		files = append(files, f.Path())
+		if f.OldPath != "" && f.OldPath != f.NewPath {
+			files = append(files, f.OldPath)
+		}
+	}
+	owners := cargo.Owners(members, files)
+	for _, f := range files {
+		// A change to the workspace's own manifest or lock file concerns
+		// every member.
+		if path.Dir(f) == "." && (f == "Cargo.toml" || f == "Cargo.lock") {
+			return nil, nil
+		}
+	}
+	if len(owners) == 0 {
+		return nil, nil
+	}
+	slog.Info("large workspace: checking the packages owning changed files", "members", len(members), "packages", owners)
+	return owners, nil
+}
+
+func matchesAny(globs []string, p string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// headFiles reads files of the head commit from git, not from the export,
+// which cargo and build scripts could have written to.
+type headFiles struct {
+	ctx      context.Context
+	dir, sha string
+	mu       sync.Mutex
+	cache    map[string][]byte
+}
+
+func newHeadFiles(ctx context.Context, dir, sha string) *headFiles {
+	return &headFiles{ctx: ctx, dir: dir, sha: sha, cache: map[string][]byte{}}
+}
+
+func (h *headFiles) read(p string) ([]byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if b, ok := h.cache[p]; ok {
+		return b, b != nil
+	}
+	b, ok, err := gitrepo.Show(h.ctx, h.dir, h.sha, p)
+	if err != nil {
+		slog.Warn("read head file", "path", p, "err", err)
+	}
+	if !ok || err != nil {
+		b = nil
+	}
+	h.cache[p] = b
+	return b, b != nil
+}
