@@ -169,7 +169,7 @@ func commitFiles(ctx context.Context, work string, files map[string]string, dele
 	return sha, nil
 }
 
-// copyTree copies the regular files under src into dst, skipping .git.
+// copyTree copies the files, directories and symlinks under src into dst, skipping .git.
 func copyTree(src, dst string) error {
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -186,8 +186,15 @@ func copyTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		}
 		if !d.Type().IsRegular() {
-			return nil
+			return fmt.Errorf("%s: not a regular file, directory or symlink", p)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {

@@ -21,6 +21,9 @@ import (
 	"github.com/google/uuid"
 )
 
+// webhookClient posts deliveries; GitHub gives a receiver 10 seconds.
+var webhookClient = &http.Client{Timeout: 10 * time.Second}
+
 // delivery is a webhook delivery the fake made (or recorded), guarded by Server.mu.
 type delivery struct {
 	v       *github.HookDelivery // without Request/Response
@@ -151,7 +154,7 @@ func (s *Server) deliver(ctx context.Context, event string, payload []byte, guid
 		req.Header.Set(k, v)
 	}
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := webhookClient.Do(req)
 	if err != nil {
 		s.log.Info("githubfake: webhook delivery failed", "event", event, "delivery", guid, "error", err)
 		s.finishDelivery(d, 0, nil, nil, time.Since(start))
