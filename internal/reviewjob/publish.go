@@ -1,0 +1,184 @@
+package reviewjob
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/symposium-dev/symposium/internal/githubapp"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// FixActionID is the identifier of the check run's "Apply fixes" button.
+const FixActionID = "fix"
+
+// publish posts what the review found that is not on the pull request yet,
+// then completes the check run. It posts nothing when the head moved.
+func (j *job) publish(ctx context.Context, res review.Result) error {
+	already := map[string]bool{}
+	if !j.p.Full {
+		bot, err := j.r.opts.Clients.BotLogin(ctx)
+		if err != nil {
+			return err
+		}
+		if already, err = j.repo.PostedFingerprints(ctx, j.p.PR.Number, bot); err != nil {
+			return err
+		}
+	}
+	fresh, repeated := splitPosted(res.Comments, already)
+
+	same, current, err := j.repo.HeadIs(ctx, j.p.PR.Number, j.p.PR.HeadSHA)
+	if err != nil {
+		return err
+	}
+	if !same {
+		j.log.Info("pull request head moved during the review: nothing posted", "current_head", current)
+		j.finishSuperseded(ctx, fmt.Sprintf("The pull request's head moved to `%s` while this commit was being reviewed.", short(current)))
+		return nil
+	}
+
+	summary := withIncrementalNote(res.Summary, len(fresh), len(repeated))
+	var reviewURL string
+	if len(fresh) > 0 {
+		out, err := j.repo.CreateReview(ctx, j.p.PR.Number, githubapp.ReviewDraft{
+			CommitID: j.p.PR.HeadSHA, Body: summary, Comments: draftComments(fresh),
+		})
+		if err != nil {
+			return err
+		}
+		reviewURL = out.Review.GetHTMLURL()
+		j.log.Info("review posted", "review", out.Review.GetID(), "inline", len(out.Inline), "moved_to_body", len(out.Moved), "already_posted", len(repeated))
+	} else {
+		j.log.Info("nothing new to post on the pull request", "already_posted", len(repeated))
+	}
+
+	result := checkRunResult(res, summary, reviewURL, len(fresh), len(repeated), j.r.opts.Conclusions)
+	if err := j.repo.CompleteCheckRun(ctx, j.run.GetID(), result); err != nil {
+		return err
+	}
+	j.log.Info("review done", "check_run", j.run.GetID(), "conclusion", result.Conclusion,
+		"findings", len(res.Findings), "comments", len(res.Comments), "new_comments", len(fresh))
+	return nil
+}
+
+// splitPosted separates the comments whose fingerprint is already on the
+// pull request from the fresh ones.
+func splitPosted(comments []review.Comment, posted map[string]bool) (fresh, repeated []review.Comment) {
+	for _, c := range comments {
+		if c.Fingerprint != "" && posted[c.Fingerprint] {
+			repeated = append(repeated, c)
+			continue
+		}
+		fresh = append(fresh, c)
+	}
+	return fresh, repeated
+}
+
+// withIncrementalNote says in the summary what earlier reviews reported.
+func withIncrementalNote(summary string, fresh, repeated int) string {
+	if repeated == 0 {
+		return summary
+	}
+	note := fmt.Sprintf("\n%d of the %d inline findings were already reported on this pull request and are not repeated; %d are new.\n",
+		repeated, fresh+repeated, fresh)
+	return strings.TrimRight(summary, "\n") + "\n" + note
+}
+
+// draftComments converts the engine's comments to the poster's.
+func draftComments(cs []review.Comment) []githubapp.ReviewComment {
+	out := make([]githubapp.ReviewComment, 0, len(cs))
+	for _, c := range cs {
+		rc := githubapp.ReviewComment{Path: c.Path, Line: c.Line, Side: c.Side, Body: c.Body}
+		if c.StartLine > 0 && c.StartLine < c.Line {
+			rc.StartLine = c.StartLine
+		}
+		if rc.Side == "" {
+			rc.Side = review.SideRight
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// checkRunResult is the completed check run of a review.
+func checkRunResult(res review.Result, summary, reviewURL string, fresh, repeated int, c Conclusions) githubapp.CheckRunResult {
+	conclusion := c.Clean
+	switch {
+	case res.CompileErrorOnDiff:
+		conclusion = c.CompileError
+	case len(res.Findings) > 0:
+		conclusion = c.Findings
+	}
+	title := fmt.Sprintf("%d findings, %d new inline comments", len(res.Findings), fresh)
+	switch {
+	case res.CompileErrorOnDiff:
+		title = "A compiler error is on the changed lines"
+	case len(res.Findings) == 0:
+		title = "No findings"
+	}
+	if reviewURL != "" {
+		summary = strings.TrimRight(summary, "\n") + fmt.Sprintf("\n\nThe inline comments are in [the review](%s).\n", reviewURL)
+	}
+	out := githubapp.CheckRunResult{
+		Conclusion:  conclusion,
+		Title:       title,
+		Summary:     truncate(summary, 60000),
+		Annotations: annotations(res.Findings),
+	}
+	if fixable(res.Comments) {
+		out.Actions = []*github.CheckRunAction{{
+			Label:       "Apply fixes",
+			Description: "Commit the suggested fixes",
+			Identifier:  FixActionID,
+		}}
+	}
+	return out
+}
+
+// fixable tells whether some comment carries a suggestion to apply.
+func fixable(cs []review.Comment) bool {
+	for _, c := range cs {
+		if c.Suggestion != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// annotations turns every located, not ignored finding into a check run
+// annotation.
+func annotations(fs []review.Finding) []*github.CheckRunAnnotation {
+	var out []*github.CheckRunAnnotation
+	for _, f := range fs {
+		if f.Ignored || f.Path == "" || f.Line <= 0 {
+			continue
+		}
+		end := max(f.EndLine, f.Line)
+		level := "notice"
+		switch f.Severity {
+		case review.SeverityError:
+			level = "failure"
+		case review.SeverityWarning:
+			level = "warning"
+		}
+		title := string(f.Source)
+		if f.Rule != "" {
+			title += ": " + f.Rule
+		}
+		msg := f.Message
+		if msg == "" {
+			msg = title
+		}
+		out = append(out, &github.CheckRunAnnotation{
+			Path:            github.String(f.Path),
+			StartLine:       github.Int(f.Line),
+			EndLine:         github.Int(end),
+			AnnotationLevel: github.String(level),
+			Title:           github.String(truncate(title, 255)),
+			Message:         github.String(truncate(msg, 60000)),
+		})
+	}
+	return out
+}
