@@ -338,3 +338,15 @@ func (s *Server) handleInstallationRepos(w http.ResponseWriter, r *http.Request)
 	page := paginate(w, r, list)
 	writeJSON(w, http.StatusOK, &github.ListRepositories{TotalCount: github.Int(len(list)), Repositories: page})
 }
+
+// Tokens returns the installation tokens that are currently valid (issued
+// and not revoked), for tests that assert a token leaks nowhere.
+func (s *Server) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.tokens))
+	for v := range s.tokens {
+		out = append(out, v)
+	}
+	return out
+}
