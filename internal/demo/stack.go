@@ -46,6 +46,8 @@ type StackOptions struct {
 	Transport githubapp.TransportOptions
 	// Conclusions override the check run conclusions.
 	Conclusions reviewjob.Conclusions
+	// RetryDelay overrides reviewjob.RetryDelay, the backoff between retries.
+	RetryDelay asynq.RetryDelayFunc
 }
 
 // Stack is the whole bot in one process against a fake GitHub: the fake,
@@ -87,6 +89,9 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	}
 	if opts.Transport.WriteInterval == 0 {
 		opts.Transport.WriteInterval = 50 * time.Millisecond
+	}
+	if opts.RetryDelay == nil {
+		opts.RetryDelay = reviewjob.RetryDelay
 	}
 	log := opts.Logger
 	runner, err := sandbox.New(opts.Sandbox, sandbox.DefaultLimits())
@@ -151,7 +156,7 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	s.srv = asynq.NewServerFromRedisClient(s.Conn.Redis(), asynq.Config{
 		Concurrency:     opts.Concurrency,
 		Queues:          tasks.QueuePriorities,
-		RetryDelayFunc:  reviewjob.RetryDelay,
+		RetryDelayFunc:  opts.RetryDelay,
 		ShutdownTimeout: 10 * time.Second,
 		LogLevel:        asynq.FatalLevel,
 	})
