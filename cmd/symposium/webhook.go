@@ -3,10 +3,84 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+
+	"github.com/symposium-dev/symposium/internal/config"
+	"github.com/symposium-dev/symposium/internal/metrics"
+	"github.com/symposium-dev/symposium/internal/queue"
+	"github.com/symposium-dev/symposium/webhook"
 )
 
-// runWebhook is not built yet.
+// runWebhook runs the webhook receiver only: it needs the webhook secret and
+// REDIS_URL, and no GitHub App credentials.
 func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	cfg, err := loadConfig(config.RoleWebhook, "webhook", args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr).With("component", "webhook")
+	conn, err := queue.Open(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("%s: %w", config.EnvRedisURL, err)
+	}
+	defer conn.Close()
+	if err := conn.Ping(ctx); err != nil {
+		// Not fatal: the receiver answers 503 until Redis is back.
+		log.Warn("Redis does not answer yet; deliveries get 503 until it does", "redis", conn.String(), "err", err)
+	}
+	h, err := newReceiver(cfg, conn, log)
+	if err != nil {
+		return err
+	}
+	log.Info("starting webhook receiver", "config", cfg)
+	return metrics.Serve(ctx, cfg.Listen, webhook.NewMux(h), cfg.ShutdownTimeout, log)
+}
+
+// newReceiver builds the webhook handler on conn.
+func newReceiver(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*webhook.Handler, error) {
+	h, err := webhook.New(webhook.Options{
+		Secrets: cfg.WebhookSecrets(),
+		Queue:   queue.New(conn, taskOptions(cfg)),
+		Route:   webhook.RouteOptions{ReviewDrafts: cfg.ReviewDrafts},
+		Logger:  log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build receiver: %w", err)
+	}
+	return h, nil
+}
+
+func taskOptions(cfg *config.App) queue.TaskOptions {
+	opts := queue.DefaultTaskOptions()
+	opts.MaxRetry = cfg.MaxRetry
+	opts.Timeout = cfg.TaskTimeout
+	return opts
+}
+
+// loadConfig reads the settings of a subcommand from the environment and
+// its flags, mapping command-line mistakes to errUsage.
+func loadConfig(role config.Role, name string, args []string, stderr io.Writer) (*config.App, error) {
+	cfg, err := config.Load(role, name, args, os.Getenv, stderr)
+	switch {
+	case err == nil:
+		return cfg, nil
+	case errors.Is(err, flag.ErrHelp):
+		return nil, flag.ErrHelp
+	case errors.Is(err, config.ErrUsage):
+		return nil, errUsage
+	}
+	return nil, fmt.Errorf("invalid settings (see `symposium %s --help`):\n%w", name, err)
+}
+
+// newLogger logs to stderr in the configured format and level.
+func newLogger(cfg *config.App, stderr io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(stderr, opts))
 }

@@ -2,11 +2,84 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/symposium-dev/symposium/internal/config"
+	"github.com/symposium-dev/symposium/internal/metrics"
+	"github.com/symposium-dev/symposium/internal/queue"
+	"github.com/symposium-dev/symposium/worker"
 )
 
-// runWorker is not built yet.
+// runWorker runs a worker only: it needs the GitHub App settings and
+// REDIS_URL. With SYMPOSIUM_LISTEN set (the default) it also serves
+// /healthz, /readyz and /metrics.
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	cfg, err := loadConfig(config.RoleWorker, "worker", args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr).With("component", "worker")
+	conn, err := queue.Open(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("%s: %w", config.EnvRedisURL, err)
+	}
+	defer conn.Close()
+	log.Info("starting worker", "config", cfg)
+	return runTogether(ctx,
+		func(ctx context.Context) error { return startWorker(ctx, cfg, conn, log) },
+		func(ctx context.Context) error {
+			if cfg.Listen == "" {
+				return nil
+			}
+			mux := http.NewServeMux()
+			metrics.Register(mux, conn.Ping, log)
+			return metrics.Serve(ctx, cfg.Listen, mux, cfg.ShutdownTimeout, log)
+		})
+}
+
+// workerHandlers wires the implementations of the worker's interfaces.
+// Until they exist, every task is logged and acknowledged.
+func workerHandlers(cfg *config.App, log *slog.Logger) (worker.Handlers, error) {
+	return worker.Handlers{Logger: log, Timeout: cfg.TaskTimeout}, nil
+}
+
+// startWorker runs the asynq server until ctx is done.
+func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *slog.Logger) error {
+	handlers, err := workerHandlers(cfg, log)
+	if err != nil {
+		return err
+	}
+	srv := queue.NewServer(conn, queue.ServerOptions{
+		Concurrency:     cfg.Concurrency,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          log,
+	})
+	return worker.Run(ctx, srv, worker.NewMux(handlers), log)
+}
+
+// runTogether runs each function until ctx is done or one of them fails,
+// then cancels the others and waits for them; it returns the first error.
+func runTogether(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(fns))
+	for _, fn := range fns {
+		go func() {
+			err := fn(ctx)
+			if err != nil {
+				cancel()
+			}
+			errc <- err
+		}()
+	}
+	var first error
+	for range fns {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
