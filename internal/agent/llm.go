@@ -1,0 +1,175 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	aoption "github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/openai/openai-go/v3"
+	ooption "github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
+)
+
+// toolName is the Anthropic tool the answer is submitted through.
+const toolName = "submit_review"
+
+// repairText asks a model to fix an answer that failed the schema check.
+func repairText(err error) string {
+	return "Your answer does not match the required JSON schema: " + err.Error() +
+		". Answer again with one corrected JSON object and nothing else."
+}
+
+// Anthropic is the backend of SYMPOSIUM_AGENT=anthropic: the Messages API,
+// the answer forced through a tool whose input schema is SchemaJSON.
+type Anthropic struct {
+	client    anthropic.Client
+	model     string
+	maxTokens int64
+}
+
+// NewAnthropic returns the Anthropic backend. The SDK also reads
+// ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL; explicit values in cfg win.
+func NewAnthropic(cfg Config) *Anthropic {
+	opts := []aoption.RequestOption{aoption.WithMaxRetries(cfg.maxRetries())}
+	if cfg.RequestTimeout > 0 {
+		opts = append(opts, aoption.WithRequestTimeout(cfg.RequestTimeout))
+	}
+	if cfg.AnthropicAPIKey != "" {
+		opts = append(opts, aoption.WithAPIKey(cfg.AnthropicAPIKey))
+	}
+	if cfg.AnthropicBaseURL != "" {
+		opts = append(opts, aoption.WithBaseURL(cfg.AnthropicBaseURL))
+	}
+	model := cfg.Model
+	if model == "" {
+		model = DefaultAnthropicModel
+	}
+	return &Anthropic{client: anthropic.NewClient(opts...), model: model, maxTokens: int64(cfg.maxOutputTokens())}
+}
+
+// Review asks for a review, with one repair round for a malformed answer.
+func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
+	p, err := BuildPrompt(req)
+	if err != nil {
+		return Response{}, err
+	}
+	schema := schemaMap()
+	tool := anthropic.ToolParam{
+		Name:        toolName,
+		Description: anthropic.String("Submit the review. Call exactly once."),
+		InputSchema: anthropic.ToolInputSchemaParam{
+			Properties:  schema["properties"],
+			Required:    []string{"summary", "comments", "patches"},
+			ExtraFields: map[string]any{"additionalProperties": false},
+		},
+	}
+	params := anthropic.MessageNewParams{
+		Model:      anthropic.Model(a.model),
+		MaxTokens:  a.maxTokens,
+		System:     []anthropic.TextBlockParam{{Text: p.System}},
+		Tools:      []anthropic.ToolUnionParam{{OfTool: &tool}},
+		ToolChoice: anthropic.ToolChoiceParamOfTool(toolName),
+		Messages:   []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(p.User))},
+	}
+	var usage Usage
+	var lastErr error
+	for round := 0; round < 2; round++ {
+		msg, err := a.client.Messages.New(ctx, params)
+		if err != nil {
+			return Response{Usage: usage}, fmt.Errorf("%w: anthropic messages: %w", ErrUnavailable, err)
+		}
+		u := Usage{InputTokens: msg.Usage.InputTokens + msg.Usage.CacheReadInputTokens + msg.Usage.CacheCreationInputTokens, OutputTokens: msg.Usage.OutputTokens}
+		usage = usage.Add(priced(a.model, u))
+		var resp Response
+		toolID := ""
+		lastErr = fmt.Errorf("no %s tool call in the answer", toolName)
+		for _, block := range msg.Content {
+			if block.Type == "tool_use" && block.Name == toolName {
+				toolID = block.ID
+				resp, lastErr = ParseResponse(block.Input)
+				break
+			}
+		}
+		if lastErr == nil {
+			resp.Usage = usage
+			return resp, nil
+		}
+		reply := anthropic.NewUserMessage(anthropic.NewTextBlock(repairText(lastErr)))
+		if toolID != "" {
+			reply = anthropic.NewUserMessage(anthropic.NewToolResultBlock(toolID, repairText(lastErr), true))
+		}
+		params.Messages = append(params.Messages, msg.ToParam(), reply)
+	}
+	return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+}
+
+// OpenAI is the backend of SYMPOSIUM_AGENT=openai: Chat Completions with a
+// JSON-schema response format, against OpenAI or any compatible server.
+type OpenAI struct {
+	client    openai.Client
+	model     string
+	maxTokens int64
+}
+
+// NewOpenAI returns the OpenAI backend. The SDK also reads OPENAI_API_KEY
+// and OPENAI_BASE_URL; explicit values in cfg win.
+func NewOpenAI(cfg Config) *OpenAI {
+	opts := []ooption.RequestOption{ooption.WithMaxRetries(cfg.maxRetries())}
+	if cfg.RequestTimeout > 0 {
+		opts = append(opts, ooption.WithRequestTimeout(cfg.RequestTimeout))
+	}
+	if cfg.OpenAIAPIKey != "" {
+		opts = append(opts, ooption.WithAPIKey(cfg.OpenAIAPIKey))
+	}
+	if cfg.OpenAIBaseURL != "" {
+		opts = append(opts, ooption.WithBaseURL(cfg.OpenAIBaseURL))
+	}
+	model := cfg.Model
+	if model == "" {
+		model = DefaultOpenAIModel
+	}
+	return &OpenAI{client: openai.NewClient(opts...), model: model, maxTokens: int64(cfg.maxOutputTokens())}
+}
+
+// Review asks for a review, with one repair round for a malformed answer.
+func (o *OpenAI) Review(ctx context.Context, req Request) (Response, error) {
+	p, err := BuildPrompt(req)
+	if err != nil {
+		return Response{}, err
+	}
+	params := openai.ChatCompletionNewParams{
+		Model:               shared.ChatModel(o.model),
+		MaxCompletionTokens: openai.Int(o.maxTokens),
+		Messages:            []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(p.System), openai.UserMessage(p.User)},
+		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
+			JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: "review", Strict: openai.Bool(true), Schema: schemaMap()},
+		}},
+	}
+	var usage Usage
+	var lastErr error
+	for round := 0; round < 2; round++ {
+		c, err := o.client.Chat.Completions.New(ctx, params)
+		if err != nil {
+			return Response{Usage: usage}, fmt.Errorf("%w: openai chat completions: %w", ErrUnavailable, err)
+		}
+		usage = usage.Add(priced(o.model, Usage{InputTokens: c.Usage.PromptTokens, OutputTokens: c.Usage.CompletionTokens}))
+		content := ""
+		if len(c.Choices) > 0 {
+			content = c.Choices[0].Message.Content
+		}
+		var resp Response
+		if json.Valid([]byte(content)) {
+			resp, lastErr = ParseResponse([]byte(content))
+		} else {
+			resp, lastErr = ExtractResponse(content)
+		}
+		if lastErr == nil {
+			resp.Usage = usage
+			return resp, nil
+		}
+		params.Messages = append(params.Messages, openai.AssistantMessage(content), openai.UserMessage(repairText(lastErr)))
+	}
+	return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+}

@@ -1,0 +1,201 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// Checker runs the review engine's build check (cargo clippy in the sandbox,
+// through internal/cargo) on a directory and returns its diagnostics;
+// compile errors are diagnostics, an error means the check could not run.
+type Checker func(ctx context.Context, dir string) ([]review.Diagnostic, error)
+
+// patchOutcome is what verification made of one patch.
+type patchOutcome int
+
+const (
+	patchPassed patchOutcome = iota
+	patchDoesNotApply
+	patchDoesNotCompile
+)
+
+// verifier applies patches one at a time to a copy of the head at one
+// fixed path (so that cargo's fingerprints, keyed by path, stay valid
+// between checks) and builds it.
+type verifier struct {
+	head, scratch string
+	check         Checker
+	baseline      map[string]int // error keys on the unpatched head
+}
+
+// newVerifier prepares verification against head; baseline holds the
+// head's diagnostics, or nil to compute them.
+func newVerifier(ctx context.Context, head string, check Checker, baseline []review.Diagnostic) (*verifier, func(), error) {
+	tmp, err := os.MkdirTemp("", "symposium-verify-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	v := &verifier{head: head, scratch: filepath.Join(tmp, "head"), check: check}
+	if baseline == nil {
+		if err := v.reset(ctx); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		if baseline, err = check(ctx, v.scratch); err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("check the unpatched head: %w", err)
+		}
+	}
+	v.baseline = errorKeys(baseline)
+	return v, cleanup, nil
+}
+
+// reset makes the scratch copy equal to the head again.
+func (v *verifier) reset(ctx context.Context) error {
+	if err := os.RemoveAll(v.scratch); err != nil {
+		return err
+	}
+	return copyTree(ctx, v.head, v.scratch)
+}
+
+// verify applies p to a fresh copy of the head and checks that it builds
+// with no error the head does not have. The detail says why it failed.
+func (v *verifier) verify(ctx context.Context, p Patch) (patchOutcome, string, error) {
+	if err := v.reset(ctx); err != nil {
+		return 0, "", fmt.Errorf("scratch copy of the head: %w", err)
+	}
+	patchFile := v.scratch + ".patch"
+	diff := p.Diff
+	if !strings.HasSuffix(diff, "\n") {
+		diff += "\n"
+	}
+	if err := os.WriteFile(patchFile, []byte(diff), 0o600); err != nil {
+		return 0, "", err
+	}
+	for _, args := range [][]string{{"apply", "--check", patchFile}, {"apply", patchFile}} {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd.Dir = v.scratch
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CEILING_DIRECTORIES="+filepath.Dir(v.scratch))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			var exitErr *exec.ExitError
+			if errors.As(err, &exitErr) {
+				return patchDoesNotApply, strings.TrimSpace(string(tail(out, 300))), nil
+			}
+			return 0, "", fmt.Errorf("git apply: %w", err)
+		}
+	}
+	diags, err := v.check(ctx, v.scratch)
+	if err != nil {
+		return 0, "", fmt.Errorf("check the patched head: %w", err)
+	}
+	after := errorKeys(diags)
+	for k, n := range after {
+		if n > v.baseline[k] {
+			return patchDoesNotCompile, k, nil
+		}
+	}
+	return patchPassed, "", nil
+}
+
+// errorKeys counts error diagnostics by what they say and where, leaving
+// out line numbers (a patch moves lines).
+func errorKeys(diags []review.Diagnostic) map[string]int {
+	m := map[string]int{}
+	for _, d := range diags {
+		if d.Severity != review.SeverityError {
+			continue
+		}
+		path := ""
+		if sp, ok := d.Primary(); ok {
+			path = sp.Path
+		}
+		msg, _, _ := strings.Cut(d.Message, "\n")
+		m[fmt.Sprintf("%s %s: %s", path, d.Rule, msg)]++
+	}
+	return m
+}
+
+// suggestion is one fragment of a patch as a GitHub suggestion: head lines
+// start..end replaced by text.
+type suggestion struct {
+	path       string
+	start, end int
+	text       string
+}
+
+// suggestionsFor turns a verified patch into suggestions, or returns false
+// when one of its fragments is not within a single hunk of the pull
+// request's diff (GitHub accepts suggestions only there).
+func suggestionsFor(d *prDiff, files []*gitdiff.File) ([]suggestion, bool) {
+	var out []suggestion
+	for _, f := range files {
+		for _, frag := range f.TextFragments {
+			s, ok := fragmentSuggestion(f.NewName, frag)
+			if !ok {
+				return nil, false
+			}
+			if _, ok := d.hunkOf(s.path, s.start, s.end); !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+	}
+	return out, len(out) > 0
+}
+
+// fragmentSuggestion drops a fragment's outer context lines: the remaining
+// old lines are the head lines to replace, the new lines their replacement.
+// A pure insertion keeps one context line to anchor on.
+func fragmentSuggestion(path string, frag *gitdiff.TextFragment) (suggestion, bool) {
+	lines := frag.Lines
+	lead, trail := int(frag.LeadingContext), int(frag.TrailingContext)
+	if int(frag.LinesDeleted) == 0 {
+		switch {
+		case lead > 0:
+			lead--
+		case trail > 0:
+			trail--
+		default:
+			return suggestion{}, false
+		}
+	}
+	mid := lines[lead : len(lines)-trail]
+	start := int(frag.OldPosition) + lead
+	var oldN int
+	var repl []string
+	for _, l := range mid {
+		if l.Op != gitdiff.OpAdd {
+			oldN++
+		}
+		if l.Op != gitdiff.OpDelete {
+			repl = append(repl, strings.TrimSuffix(l.Line, "\n"))
+		}
+	}
+	if oldN == 0 {
+		return suggestion{}, false
+	}
+	return suggestion{path: path, start: start, end: start + oldN - 1, text: strings.Join(repl, "\n")}, true
+}
+
+// fence returns a code fence longer than any backtick run in s.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
