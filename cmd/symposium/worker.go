@@ -10,6 +10,7 @@ import (
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/metrics"
 	"github.com/symposium-dev/symposium/internal/queue"
+	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/worker"
 )
 
@@ -41,14 +42,22 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // workerHandlers wires the implementations of the worker's interfaces.
-// Until they exist, every task is logged and acknowledged.
-func workerHandlers(cfg *config.App, log *slog.Logger) (worker.Handlers, error) {
-	return worker.Handlers{Logger: log, Timeout: cfg.TaskTimeout}, nil
+// Those not built yet log and acknowledge their tasks.
+func workerHandlers(cfg *config.App, conn *queue.Conn, log *slog.Logger) (worker.Handlers, error) {
+	h := worker.Handlers{Logger: log, Timeout: cfg.TaskTimeout}
+	reviewer, err := reviewjob.ForWorker(cfg, conn, log)
+	if err != nil {
+		return h, fmt.Errorf("build the reviewer: %w", err)
+	}
+	if reviewer != nil {
+		h.Reviewer = reviewer
+	}
+	return h, nil
 }
 
 // startWorker runs the asynq server until ctx is done.
 func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *slog.Logger) error {
-	handlers, err := workerHandlers(cfg, log)
+	handlers, err := workerHandlers(cfg, conn, log)
 	if err != nil {
 		return err
 	}
@@ -56,6 +65,7 @@ func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *sl
 		Concurrency:     cfg.Concurrency,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          log,
+		RetryDelay:      reviewjob.RetryDelay,
 	})
 	return worker.Run(ctx, srv, worker.NewMux(handlers), log)
 }

@@ -21,6 +21,9 @@ type ServerOptions struct {
 	ShutdownTimeout time.Duration
 	// Logger receives asynq's own logs and task failures.
 	Logger *slog.Logger
+	// RetryDelay, when set, replaces RetryDelay (e.g. to wait out a rate
+	// limit the error reports).
+	RetryDelay asynq.RetryDelayFunc
 }
 
 // NewServer returns an asynq server on conn, consuming tasks.QueuePriorities
@@ -30,10 +33,14 @@ func NewServer(conn *Conn, opts ServerOptions) *asynq.Server {
 	if log == nil {
 		log = slog.Default()
 	}
+	retryDelay := opts.RetryDelay
+	if retryDelay == nil {
+		retryDelay = RetryDelay
+	}
 	return asynq.NewServerFromRedisClient(conn.rdb, asynq.Config{
 		Concurrency:     opts.Concurrency,
 		Queues:          tasks.QueuePriorities,
-		RetryDelayFunc:  RetryDelay,
+		RetryDelayFunc:  retryDelay,
 		ShutdownTimeout: opts.ShutdownTimeout,
 		Logger:          asynqLogger{log.With("component", "asynq")},
 		LogLevel:        asynq.WarnLevel,
