@@ -59,7 +59,7 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Invalid username or token. Password authentication is not supported for Git operations.", http.StatusUnauthorized)
 		return
 	}
-	if !tok.allows(fullName, level, "contents") {
+	if !tok.allows(fullName, level, "contents") && !(push && s.maintainerCanPush(tok, fullName)) {
 		http.Error(w, fmt.Sprintf("Permission to %s.git denied to %s.", fullName, s.BotLogin()), http.StatusForbidden)
 		return
 	}

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /installation/token", s.handleRevokeToken)
 	m.HandleFunc("GET /installation/repositories", s.handleInstallationRepos)
 	m.HandleFunc("GET /repos/{owner}/{repo}", s.handleGetRepo)
+	m.HandleFunc("GET /users/{user}", s.handleGetUser)
 	m.HandleFunc("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.handleCollaboratorPermission)
 	m.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.handleContents)
 

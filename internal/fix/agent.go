@@ -1,0 +1,184 @@
+package fix
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// Patch is one verified change from an agent: either a unified diff
+// against the head (Diff), or whole head lines StartLine..EndLine of Path
+// replaced by Text (a suggestion).
+type Patch struct {
+	Description string
+	Diff        string
+
+	Path               string
+	StartLine, EndLine int
+	Text               string
+}
+
+// PatchInput is what a PatchSource is given.
+type PatchInput struct {
+	// Dir is the head's work tree; a source must not write there.
+	Dir string
+	// Diff is the pull request's unified diff (merge base to head).
+	Diff string
+	// Findings are clippy's diagnostics on the head.
+	Findings []review.Diagnostic
+	// Check runs the review engine's sandboxed cargo clippy on a directory.
+	Check agent.Checker
+}
+
+// PatchSource supplies patches the pipeline applies before clippy's fixes
+// and rustfmt. Patches must already be verified (they apply to the head and
+// add no compile error); the pipeline still verifies the whole result.
+type PatchSource interface {
+	Patches(ctx context.Context, in PatchInput) ([]Patch, error)
+}
+
+// AgentPatches is the PatchSource of a configured agent: it runs
+// agent.Augment, which verifies every patch in a scratch copy of the head,
+// and returns the verified patches and suggestions.
+type AgentPatches struct {
+	Agent   agent.Agent
+	Backend string
+	// Title, Body and Instructions are the pull request's (untrusted) and
+	// the repository's instructions.
+	Title, Body, Instructions string
+}
+
+// Patches asks the agent. An unavailable agent gives no patches.
+func (a AgentPatches) Patches(ctx context.Context, in PatchInput) ([]Patch, error) {
+	headFile := func(p string) ([]byte, bool) {
+		b, ok, err := readFile(in.Dir, p)
+		return b, ok && err == nil
+	}
+	res, err := agent.Augment(ctx, a.Agent, agent.AugmentInput{
+		Request: agent.Request{Title: a.Title, Body: a.Body, Diff: in.Diff, Findings: in.Findings,
+			Instructions: a.Instructions, HeadFile: headFile},
+		Backend: a.Backend, HeadDir: in.Dir, Check: in.Check, Baseline: in.Findings,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	var out []Patch
+	for _, p := range res.Patches {
+		out = append(out, Patch{Description: p.Description, Diff: p.Diff})
+	}
+	for _, c := range res.Comments {
+		if c.Source != review.SourceAgent || c.Suggestion == nil {
+			continue
+		}
+		start := c.StartLine
+		if start <= 0 {
+			start = c.Line
+		}
+		desc, _, _ := strings.Cut(strings.TrimSpace(c.Body), "\n")
+		out = append(out, Patch{Description: desc, Path: c.Path, StartLine: start, EndLine: c.Line, Text: *c.Suggestion})
+	}
+	return out, nil
+}
+
+// applyPatches asks the PatchSource and applies what it returns; a patch
+// that no longer applies or touches a file fixes may not change is skipped
+// with a note.
+func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnostic) ([]Fix, error) {
+	diff, err := git(ctx, p.req.Dir, nil, "diff", "--no-color", "--no-ext-diff", p.res.MergeBase, p.res.HeadSHA, "--")
+	if err != nil {
+		return nil, fmt.Errorf("fix: diff of the pull request: %w", err)
+	}
+	copts := p.copts
+	patches, err := p.req.Patches.Patches(ctx, PatchInput{
+		Dir: p.req.Dir, Diff: string(diff), Findings: findings,
+		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) { return cargo.Clippy(ctx, dir, copts) },
+	})
+	if err != nil {
+		p.res.Notes = append(p.res.Notes, "The agent's patches were not applied: "+err.Error())
+		return nil, nil
+	}
+	var fixes []Fix
+	for _, patch := range patches {
+		desc := patch.Description
+		if desc == "" {
+			desc = "agent patch"
+		}
+		desc = truncate(desc, 80)
+		files, err := p.applyPatch(ctx, patch)
+		if err != nil {
+			p.res.Notes = append(p.res.Notes, fmt.Sprintf("The agent's patch %q was skipped: %v", desc, err))
+			continue
+		}
+		for _, f := range files {
+			fixes = append(fixes, Fix{Source: review.SourceAgent, Rule: desc, Path: f, Count: 1})
+		}
+	}
+	return fixes, nil
+}
+
+func (p *pipeline) applyPatch(ctx context.Context, patch Patch) ([]string, error) {
+	if patch.Diff == "" {
+		if !slices.Contains(p.files, patch.Path) {
+			return nil, fmt.Errorf("%s is not a file fixes may change", patch.Path)
+		}
+		edit := review.Edit{Span: review.Span{Path: patch.Path, LineStart: patch.StartLine, LineEnd: patch.EndLine}, Replacement: patch.Text}
+		if err := applyLineEdits(p.req.Dir, patch.Path, []review.Edit{edit}); err != nil {
+			return nil, err
+		}
+		return []string{patch.Path}, nil
+	}
+	tmp, err := os.CreateTemp("", "symposium-patch-*.diff")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	text := patch.Diff
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	tmp.Close()
+	name, err := filepath.Abs(tmp.Name())
+	if err != nil {
+		return nil, err
+	}
+	out, err := git(ctx, p.req.Dir, nil, "apply", "--numstat", "-z", name)
+	if err != nil {
+		return nil, fmt.Errorf("it does not parse: %w", err)
+	}
+	var files []string
+	for _, rec := range lines(out) {
+		fields := strings.Split(rec, "\t")
+		f := fields[len(fields)-1]
+		if !slices.Contains(p.files, f) {
+			return nil, fmt.Errorf("it touches %s, not a file fixes may change", f)
+		}
+		files = append(files, f)
+	}
+	if _, err := git(ctx, p.req.Dir, nil, "apply", name); err != nil {
+		return nil, fmt.Errorf("it no longer applies: %w", err)
+	}
+	return files, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
