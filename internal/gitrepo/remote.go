@@ -40,6 +40,10 @@ type FetchOptions struct {
 	CacheDir string
 	// WorkDir is created for this task and must not exist yet.
 	WorkDir string
+	// BaseFiles are paths read later at the base revision (the repository
+	// configuration): their contents are downloaded now, while the token is
+	// at hand, because the mirror is partial. Missing paths are skipped.
+	BaseFiles []string
 }
 
 // PullCheckout is a pull request head checked out in a work directory.
@@ -165,6 +169,21 @@ func (co *PullCheckout) fetch(ctx context.Context, env []string, opts FetchOptio
 	// token: later local diffs then need no network.
 	if _, err := remoteGit(ctx, co.Dir, env, "diff", "--numstat", co.MergeBase, co.HeadSHA); err != nil {
 		return err
+	}
+	for _, p := range opts.BaseFiles {
+		if strings.HasPrefix(p, "-") || strings.ContainsAny(p, "\x00\n") {
+			return fmt.Errorf("base file %q is not a valid path", p)
+		}
+		listed, err := remoteGit(ctx, co.cache, nil, "ls-tree", "--name-only", co.BaseSHA, "--", p)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(listed) == "" {
+			continue
+		}
+		if _, err := remoteGit(ctx, co.cache, env, "cat-file", "blob", co.BaseSHA+":"+p); err != nil {
+			return err
+		}
 	}
 	return nil
 }

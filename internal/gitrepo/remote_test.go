@@ -289,3 +289,27 @@ func TestPushBranch(t *testing.T) {
 		t.Errorf("feature moved to %s after a rejected push", got)
 	}
 }
+
+func TestFetchPullRequestBaseFiles(t *testing.T) {
+	gs := newGitServer(t)
+	repo := newTestRepo(t, gs)
+	ctx := context.Background()
+	tmp := t.TempDir()
+	co, err := FetchPullRequest(ctx, FetchOptions{
+		URL: repo.url, Token: testToken, PR: 1, BaseRef: "main", HeadSHA: repo.head,
+		CacheDir: filepath.Join(tmp, "cache"), WorkDir: filepath.Join(tmp, "task"),
+		// README.md is not in the diff: without BaseFiles its base blob is never downloaded.
+		BaseFiles: []string{"README.md", ".github/symposium.toml"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer co.Remove(ctx)
+	data, ok, err := Show(ctx, co.Dir, co.BaseSHA, "README.md")
+	if err != nil || !ok || string(data) != "hello again\n" {
+		t.Errorf("Show(base, README.md) without a token = %q, %v, %v", data, ok, err)
+	}
+	if _, ok, err := Show(ctx, co.Dir, co.BaseSHA, ".github/symposium.toml"); err != nil || ok {
+		t.Errorf("Show of a missing base file = %v, %v; want not found", ok, err)
+	}
+}

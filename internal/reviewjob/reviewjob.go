@@ -28,6 +28,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/symposium-dev/symposium/internal/analysis"
+	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/internal/sandbox"
@@ -253,7 +254,8 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	co, err := gitrepo.FetchPullRequest(ctx, gitrepo.FetchOptions{
 		URL: cloneURL, Token: token.Value(), PR: j.p.PR.Number, BaseRef: baseRef,
 		HeadSHA: j.p.PR.HeadSHA, CacheDir: filepath.Join(j.r.opts.DataDir, "git"),
-		WorkDir: filepath.Join(tmp, "checkout"),
+		WorkDir:   filepath.Join(tmp, "checkout"),
+		BaseFiles: []string{config.RepoConfigPath},
 	})
 	if err != nil {
 		return review.Result{}, err
