@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/hibiken/asynq"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/metrics"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/webhook"
 )
@@ -50,6 +52,9 @@ func newReceiver(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*webhook.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build receiver: %w", err)
+	}
+	if err := observe.RegisterQueueCollector(nil, asynq.NewInspectorFromRedisClient(conn.Redis()), log); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

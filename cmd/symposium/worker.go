@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/hibiken/asynq"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/metrics"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/queue"
+	"github.com/symposium-dev/symposium/internal/redeliver"
 	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/worker"
 )
@@ -61,13 +64,25 @@ func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *sl
 	if err != nil {
 		return err
 	}
+	redeliverer, scheduler, err := redeliver.ForWorker(cfg, conn, log)
+	if err != nil {
+		return fmt.Errorf("build the redeliverer: %w", err)
+	}
+	if redeliverer != nil {
+		handlers.Redeliverer = redeliverer
+	}
+	if err := observe.RegisterQueueCollector(nil, asynq.NewInspectorFromRedisClient(conn.Redis()), log); err != nil {
+		return err
+	}
 	srv := queue.NewServer(conn, queue.ServerOptions{
 		Concurrency:     cfg.Concurrency,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          log,
 		RetryDelay:      reviewjob.RetryDelay,
 	})
-	return worker.Run(ctx, srv, worker.NewMux(handlers), log)
+	return runTogether(ctx,
+		func(ctx context.Context) error { return worker.Run(ctx, srv, worker.NewMux(handlers), log) },
+		scheduler.Run)
 }
 
 // runTogether runs each function until ctx is done or one of them fails,

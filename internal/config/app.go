@@ -48,6 +48,7 @@ const (
 	EnvShutdownTimeout       = "SYMPOSIUM_SHUTDOWN_TIMEOUT"
 	EnvLogLevel              = "SYMPOSIUM_LOG_LEVEL"
 	EnvLogFormat             = "SYMPOSIUM_LOG_FORMAT"
+	EnvRedeliverInterval     = "SYMPOSIUM_REDELIVER_INTERVAL"
 )
 
 // DefaultAPIURL is GitHub.com's REST API.
@@ -94,6 +95,7 @@ var settings = []Setting{
 	{Env: EnvShutdownTimeout, Flag: "shutdown-timeout", Default: "30s", Usage: "on SIGTERM/SIGINT, how long in-flight work may finish before it is handed back to the queue", roles: allRoles},
 	{Env: EnvLogLevel, Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", roles: allRoles},
 	{Env: EnvLogFormat, Flag: "log-format", Default: "json", Usage: "json or text", roles: allRoles},
+	{Env: EnvRedeliverInterval, Flag: "redeliver-interval", Default: "10m", Usage: "how often failed webhook deliveries are looked for and redelivered (at least 1m; 0 disables)", roles: workerRoles},
 }
 
 // Settings lists the settings a role reads, in help order.
@@ -137,6 +139,9 @@ type App struct {
 	LogLevel slog.Level
 	// LogFormat is "json" or "text".
 	LogFormat string
+	// RedeliverInterval is how often failed deliveries are redelivered; 0
+	// disables it.
+	RedeliverInterval time.Duration
 }
 
 // HasGitHubApp reports whether the GitHub App credentials are configured.
@@ -167,6 +172,7 @@ func (a *App) LogValue() slog.Value {
 		slog.Bool("review_drafts", a.ReviewDrafts),
 		slog.Duration("task_timeout", a.TaskTimeout),
 		slog.Int("max_retry", a.MaxRetry),
+		slog.Duration("redeliver_interval", a.RedeliverInterval),
 	)
 }
 
@@ -302,6 +308,13 @@ func parse(role Role, get func(string) string, has func(string) bool) (*App, err
 	}
 	add(parseDuration(get, EnvTaskTimeout, &a.TaskTimeout))
 	add(parseDuration(get, EnvShutdownTimeout, &a.ShutdownTimeout))
+	if s := get(EnvRedeliverInterval); s != "" && s != "0" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Minute {
+			add(settingError(EnvRedeliverInterval, "%q is not a duration of at least 1m (or 0 to disable)", s))
+		}
+		a.RedeliverInterval = d
+	}
 	if s := get(EnvReviewDrafts); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
