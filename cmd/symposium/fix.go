@@ -3,10 +3,121 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/symposium-dev/symposium/internal/fix"
+	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
-// runFix is not built yet.
+// runFix runs the fix pipeline on a local checkout: the verified fixes are
+// left in the work tree, or committed with --commit.
 func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("fix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	repo := fs.String("repo", ".", "the git work tree to fix, checked out at the head")
+	base := fs.String("base", "", "the base revision (required): files changed since the merge base are fixed")
+	commit := fs.Bool("commit", false, "commit the fixes (with your git identity) instead of leaving them in the work tree")
+	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
+	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "where cargo's target directory persists between runs (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
+	targetDir := fs.String("target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
+	fetch := fs.Bool("fetch", true, "run `cargo fetch` (with network) before the offline fixes")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: symposium fix --base REV [--repo DIR] [--commit] [--sandbox bwrap|none]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Applies clippy's machine-applicable fixes and rustfmt to the Rust files changed since BASE,")
+		fmt.Fprintln(stderr, "keeps them only if cargo clippy shows no new error (and cargo test passes when")
+		fmt.Fprintln(stderr, ".github/symposium.toml asks for tests), and prints what it changed.")
+		fmt.Fprintln(stderr, "Exits 0 when it ran (with or without fixes), non-zero when it could not.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "symposium fix: unexpected arguments %q\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	case *base == "":
+		fmt.Fprintln(stderr, "symposium fix: --base is required")
+		fs.Usage()
+		return errUsage
+	}
+	runner, err := sandbox.New(*sandboxMode, sandbox.DefaultLimits())
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	repoDir, err := filepath.Abs(*repo)
+	if err != nil {
+		return err
+	}
+	dirs, err := cacheDirs(*cacheDir, *targetDir, repoDir)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockDir(dirs.lock)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	res, err := fix.Run(ctx, fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: *fetch})
+	var ve *fix.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		fmt.Fprintf(stdout, "No fixes applied: %s.\n", ve.Reason)
+		if ve.Detail != "" {
+			fmt.Fprintf(stdout, "\n%s\n", strings.TrimRight(ve.Detail, "\n"))
+		}
+		printNotes(stdout, res.Notes)
+		return nil
+	case errors.Is(err, fix.ErrDisabled):
+		fmt.Fprintln(stdout, "Fixes are turned off in .github/symposium.toml ([fix] enabled = false): nothing changed.")
+		return nil
+	case err != nil:
+		return err
+	}
+	if res.Empty() {
+		fmt.Fprintln(stdout, "Nothing to fix.")
+		printNotes(stdout, res.Notes)
+		return nil
+	}
+	fmt.Fprintf(stdout, "Fixed %d finding(s) in %s:\n", countFixes(res.Fixes), strings.Join(res.Changed, ", "))
+	for _, f := range res.Fixes {
+		fmt.Fprintf(stdout, "  - %s\n", f)
+	}
+	printNotes(stdout, res.Notes)
+	if *commit {
+		sha, err := fix.Commit(ctx, repoDir, res, fix.Author{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Committed %s.\n", sha)
+		return nil
+	}
+	fmt.Fprintln(stdout, "The changes are in the work tree (see `git diff`); rerun with --commit to commit them.")
+	return nil
+}
+
+func countFixes(fixes []fix.Fix) int {
+	n := 0
+	for _, f := range fixes {
+		n += max(f.Count, 1)
+	}
+	return n
+}
+
+func printNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
 }

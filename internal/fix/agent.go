@@ -98,7 +98,9 @@ func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnosti
 	copts := p.copts
 	patches, err := p.req.Patches.Patches(ctx, PatchInput{
 		Dir: p.req.Dir, Diff: string(diff), Findings: findings,
-		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) { return cargo.Clippy(ctx, dir, copts) },
+		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
+			return cargo.Clippy(ctx, dir, copts)
+		},
 	})
 	if err != nil {
 		p.res.Notes = append(p.res.Notes, "The agent's patches were not applied: "+err.Error())

@@ -23,11 +23,13 @@ func BotAuthor(login string, userID int64) Author {
 }
 
 // gitEnv is the environment of local git commands: no prompts, no GIT_*
-// variable of the caller (they could point git elsewhere), C locale.
+// variable of the caller but its identity (the others could point git
+// elsewhere), C locale.
 func gitEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") {
+		identity := strings.HasPrefix(kv, "GIT_AUTHOR_") || strings.HasPrefix(kv, "GIT_COMMITTER_")
+		if !strings.HasPrefix(kv, "GIT_") || identity {
 			env = append(env, kv)
 		}
 	}
