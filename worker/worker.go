@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -94,6 +95,7 @@ func handler[P any](h Handlers, do func(context.Context, P) error) asynq.Handler
 			log = log.With("task_id", id)
 		}
 		ctx = context.WithValue(ctx, loggerKey{}, log)
+		ctx = observe.FromTask(ctx, t)
 		var p P
 		if err := tasks.Unmarshal(t.Payload(), &p); err != nil {
 			tasksTotal.WithLabelValues(t.Type(), "bad_payload").Inc()
