@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -142,22 +143,60 @@ func (r Request) assistantTurns() int {
 	return n
 }
 
+// Turn returns the index of the scripted reply the request asks for: the
+// number of assistant messages already in the conversation.
+func (r Request) Turn() int { return r.assistantTurns() }
+
+var cwdPattern = regexp.MustCompile(`(?i)working directory: *(/\S+)`)
+
+// Cwd returns the working directory the agent's system prompt names (Claude
+// Code states it as "Primary working directory: DIR"), or "".
+func (r Request) Cwd() string {
+	if m := cwdPattern.FindStringSubmatch(r.System); m != nil {
+		return m[1]
+	}
+	for _, m := range r.Messages {
+		for _, b := range m.Content {
+			if m := cwdPattern.FindStringSubmatch(b.Text); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return ""
+}
+
+// Script decides the reply to an agent turn; false means there is none (the
+// fake answers an API error).
+type Script func(req Request) (Reply, bool)
+
 // Fake is a scripted Anthropic Messages API server. Agent turns (requests
-// that declare tools) get Script[i], where i counts the assistant messages
-// already in the conversation; side requests (title, summaries) get
-// SideReply. Every request is recorded.
+// that declare tools) are answered by its Script; side requests (title,
+// summaries, classifiers) get a short text. Every request is recorded.
 type Fake struct {
 	*httptest.Server
 
 	mu       sync.Mutex
-	script   []Reply
+	script   Script
 	side     Reply
 	requests []Request
 	nextID   int
 }
 
-// NewFake starts a fake answering agent turns with script, in order.
+// NewFake starts a fake answering agent turn i with script[i], where i
+// counts the assistant messages already in the conversation.
 func NewFake(script ...Reply) *Fake {
+	return NewFakeFunc(func(req Request) (Reply, bool) {
+		if i := req.Turn(); i < len(script) {
+			return script[i], true
+		}
+		return Reply{}, false
+	})
+}
+
+// NewFakeFunc starts a fake whose agent turns are answered by script, for
+// replies that depend on the request (such as paths under the agent's
+// working directory).
+func NewFakeFunc(script Script) *Fake {
 	f := &Fake{script: script, side: Reply{Blocks: []Block{TextBlock("Code review")}}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
@@ -230,11 +269,7 @@ func (f *Fake) replyFor(req Request) (Reply, bool) {
 	if !req.IsAgentTurn() {
 		return f.side, true
 	}
-	i := req.assistantTurns()
-	if i >= len(f.script) {
-		return Reply{}, false
-	}
-	return f.script[i], true
+	return f.script(req)
 }
 
 func decodeMessages(body []byte, req *Request) error {
