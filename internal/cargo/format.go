@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,18 +16,30 @@ import (
 	"github.com/symposium-dev/symposium/review"
 )
 
-// Format runs rustfmt, in the sandbox, on each of files (paths relative to
-// dir; files that are not .rs or no longer exist are skipped) with the
-// edition of its package, and returns one diagnostic per changed region with
-// a MachineApplicable fix that replaces whole lines. A file rustfmt cannot
+// Format runs rustfmt, in the sandbox, on files (paths relative to dir;
+// files that are not .rs or no longer exist are skipped) with the edition of
+// their package, and returns one diagnostic per changed region with a
+// MachineApplicable fix that replaces whole lines. A file rustfmt cannot
 // parse gets a note; its syntax error comes from Clippy.
+//
+// The files of one edition are formatted by a single rustfmt process; a
+// file whose output cannot be attributed to it beyond doubt (rustfmt failed,
+// or its output is not exactly one section per file) is formatted again on
+// its own.
 func Format(ctx context.Context, dir string, files []string, opts Options) ([]review.Diagnostic, error) {
-	var out []review.Diagnostic
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cargo: format: %w", err)
+	}
+	var (
+		inputs   []formatInput
+		editions = map[string]string{} // by the file's directory
+	)
 	for _, rel := range files {
 		if !strings.HasSuffix(rel, ".rs") {
 			continue
 		}
-		path := filepath.Join(dir, filepath.FromSlash(rel))
+		path := filepath.Join(root, filepath.FromSlash(rel))
 		src, err := os.ReadFile(path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -34,39 +47,168 @@ func Format(ctx context.Context, dir string, files []string, opts Options) ([]re
 		if err != nil {
 			return nil, fmt.Errorf("cargo: format: %w", err)
 		}
-		edition, err := Edition(dir, rel)
+		edition, ok := editions[filepath.Dir(path)]
+		if !ok {
+			if edition, err = Edition(dir, rel); err != nil {
+				return nil, err
+			}
+			editions[filepath.Dir(path)] = edition
+		}
+		inputs = append(inputs, formatInput{rel: rel, path: path, src: src, edition: edition})
+	}
+
+	var out []review.Diagnostic
+	for _, group := range byEdition(inputs) {
+		formatted, err := formatBatch(ctx, dir, group, opts)
 		if err != nil {
 			return nil, err
 		}
-		cmd, err := command(dir, opts, []string{"rustfmt", "--emit", "stdout", "--edition", edition, "--color", "never"}, false)
-		if err != nil {
-			return nil, err
+		for i, in := range group {
+			if formatted[i] == nil {
+				d, err := formatOne(ctx, dir, in, opts)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, d...)
+				continue
+			}
+			out = append(out, formatDiagnostics(filepath.ToSlash(in.rel), string(in.src), string(formatted[i]))...)
 		}
-		// rustfmt reads the file on stdin, so that it formats this file only
-		// (not the modules it declares) and finds rustfmt.toml from its dir.
-		cmd.Dir = filepath.Dir(path)
-		cmd.Stdin = bytes.NewReader(src)
-		res, err := opts.Runner.Run(ctx, cmd)
-		if err != nil {
-			runsTotal.WithLabelValues("rustfmt", "error").Inc()
-			return nil, fmt.Errorf("cargo: rustfmt %s: %w", rel, err)
-		}
-		if res.ExitCode != 0 || res.Truncated {
-			runsTotal.WithLabelValues("rustfmt", "failed").Inc()
-			out = append(out, review.Diagnostic{
-				Source:   review.SourceRustfmt,
-				Rule:     "rustfmt",
-				Severity: review.SeverityNote,
-				Message:  fmt.Sprintf("rustfmt could not format %s (exit %d): %s", rel, res.ExitCode, firstError(res.Stderr)),
-				Rendered: string(res.Stderr),
-			})
-			continue
-		}
-		runsTotal.WithLabelValues("rustfmt", "ok").Inc()
-		out = append(out, formatDiagnostics(filepath.ToSlash(rel), string(src), string(res.Stdout))...)
 	}
 	count(out)
 	return out, nil
+}
+
+// formatInput is one file to format.
+type formatInput struct {
+	rel, path, edition string
+	src                []byte
+}
+
+// byEdition groups inputs by edition, in the order of first appearance.
+func byEdition(inputs []formatInput) [][]formatInput {
+	var groups [][]formatInput
+	index := map[string]int{}
+	for _, in := range inputs {
+		i, ok := index[in.edition]
+		if !ok {
+			i = len(groups)
+			index[in.edition] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], in)
+	}
+	return groups
+}
+
+// formatBatch formats the files of one edition with one rustfmt process and
+// returns each file's formatted text, nil for a file to format on its own.
+// rustfmt prints each file as "<absolute path>:", an empty line and its
+// text; a section is attributed only when the output holds exactly the
+// expected headers, in order, and nothing else that looks like one, and
+// when the file did not change while rustfmt read it.
+func formatBatch(ctx context.Context, dir string, group []formatInput, opts Options) ([][]byte, error) {
+	formatted := make([][]byte, len(group))
+	if len(group) < 2 {
+		return formatted, nil
+	}
+	// skip_children: format the files given, not the modules they declare.
+	args := []string{"rustfmt", "--emit", "stdout", "--edition", group[0].edition, "--color", "never", "--config", "skip_children=true", "--"}
+	for _, in := range group {
+		args = append(args, in.path)
+	}
+	cmd, err := command(dir, opts, args, false)
+	if err != nil {
+		return nil, err
+	}
+	res, err := opts.Runner.Run(ctx, cmd)
+	if err != nil {
+		runsTotal.WithLabelValues("rustfmt", "error").Inc()
+		return nil, fmt.Errorf("cargo: rustfmt: %w", err)
+	}
+	if res.ExitCode != 0 || res.Truncated {
+		// One file rustfmt cannot parse: each gets its own run and note.
+		slog.Debug("rustfmt batch failed, formatting files one by one", "dir", dir, "files", len(group), "exit", res.ExitCode)
+		return formatted, nil
+	}
+	sections, ok := splitRustfmtOutput(res.Stdout, group)
+	if !ok {
+		slog.Warn("rustfmt output not attributable to files, formatting them one by one", "dir", dir, "files", len(group))
+		return formatted, nil
+	}
+	runsTotal.WithLabelValues("rustfmt", "ok").Inc()
+	for i, in := range group {
+		if now, err := os.ReadFile(in.path); err != nil || !bytes.Equal(now, in.src) {
+			continue // changed under us (a build script?): format what we read
+		}
+		formatted[i] = sections[i]
+	}
+	return formatted, nil
+}
+
+// splitRustfmtOutput cuts rustfmt's output into one section per file, and
+// false unless its header lines are exactly the files' paths, in order.
+func splitRustfmtOutput(out []byte, group []formatInput) ([][]byte, bool) {
+	var starts, ends []int // of each header line, and of the text after it
+	for pos := 0; pos < len(out); {
+		line, rest, found := bytes.Cut(out[pos:], []byte("\n"))
+		if found && isRustfmtHeader(line, rest) {
+			if len(starts) == len(group) || string(line) != filepath.Clean(group[len(starts)].path)+":" {
+				return nil, false
+			}
+			starts = append(starts, pos)
+			ends = append(ends, pos+len(line)+2) // the header and the empty line
+		}
+		pos += len(line) + 1
+	}
+	if len(starts) != len(group) || (len(out) > 0 && starts[0] != 0) {
+		return nil, false
+	}
+	sections := make([][]byte, len(group))
+	for i := range group {
+		stop := len(out)
+		if i+1 < len(group) {
+			stop = starts[i+1]
+		}
+		sections[i] = out[ends[i]:stop]
+	}
+	return sections, true
+}
+
+// isRustfmtHeader reports whether line looks like rustfmt's "<absolute
+// path>.rs:" header, which an empty line follows (rest is what follows the
+// line's newline).
+func isRustfmtHeader(line, rest []byte) bool {
+	return bytes.HasPrefix(line, []byte("/")) && bytes.HasSuffix(line, []byte(".rs:")) &&
+		len(rest) > 0 && rest[0] == '\n'
+}
+
+// formatOne formats one file on rustfmt's stdin, so that rustfmt formats
+// this file only and finds rustfmt.toml from its directory.
+func formatOne(ctx context.Context, dir string, in formatInput, opts Options) ([]review.Diagnostic, error) {
+	cmd, err := command(dir, opts, []string{"rustfmt", "--emit", "stdout", "--edition", in.edition, "--color", "never"}, false)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Dir = filepath.Dir(in.path)
+	cmd.Stdin = bytes.NewReader(in.src)
+	res, err := opts.Runner.Run(ctx, cmd)
+	if err != nil {
+		runsTotal.WithLabelValues("rustfmt", "error").Inc()
+		return nil, fmt.Errorf("cargo: rustfmt %s: %w", in.rel, err)
+	}
+	if res.ExitCode != 0 || res.Truncated {
+		runsTotal.WithLabelValues("rustfmt", "failed").Inc()
+		return []review.Diagnostic{{
+			Source:   review.SourceRustfmt,
+			Rule:     "rustfmt",
+			Severity: review.SeverityNote,
+			Message:  fmt.Sprintf("rustfmt could not format %s (exit %d): %s", in.rel, res.ExitCode, firstError(res.Stderr)),
+			Rendered: string(res.Stderr),
+		}}, nil
+	}
+	runsTotal.WithLabelValues("rustfmt", "ok").Inc()
+	return formatDiagnostics(filepath.ToSlash(in.rel), string(in.src), string(res.Stdout)), nil
 }
 
 // formatDiagnostics compares a file with its formatted text and returns one

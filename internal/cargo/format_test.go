@@ -1,11 +1,13 @@
 package cargo
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -101,4 +103,117 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestSplitRustfmtOutput(t *testing.T) {
+	group := []formatInput{{path: "/w/src/a.rs"}, {path: "/w/src/b.rs"}}
+	tests := []struct {
+		name, out string
+		want      []string // nil: not attributable
+	}{
+		{"two files", "/w/src/a.rs:\n\nfn a() {}\n/w/src/b.rs:\n\nfn b() {}\n", []string{"fn a() {}\n", "fn b() {}\n"}},
+		{"empty file", "/w/src/a.rs:\n\n\n/w/src/b.rs:\n\nfn b() {}\n", []string{"\n", "fn b() {}\n"}},
+		{"a file missing", "/w/src/a.rs:\n\nfn a() {}\n", nil},
+		{"wrong order", "/w/src/b.rs:\n\nfn b() {}\n/w/src/a.rs:\n\nfn a() {}\n", nil},
+		{"a module not asked for", "/w/src/a.rs:\n\nmod c;\n/w/src/c.rs:\n\nfn c() {}\n/w/src/b.rs:\n\nfn b() {}\n", nil},
+		{"a header-like line in a file", "/w/src/a.rs:\n\nconst S: &str = r\"\n/w/src/b.rs:\n\n\";\n/w/src/b.rs:\n\nfn b() {}\n", nil},
+		{"text before the first header", "warning\n/w/src/a.rs:\n\nfn a() {}\n/w/src/b.rs:\n\nfn b() {}\n", nil},
+		{"a header-like line without the empty line is text", "/w/src/a.rs:\n\n/x.rs:\nfn a() {}\n/w/src/b.rs:\n\nfn b() {}\n", []string{"/x.rs:\nfn a() {}\n", "fn b() {}\n"}},
+		{"nothing", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := splitRustfmtOutput([]byte(tt.out), group)
+			if ok != (tt.want != nil) {
+				t.Fatalf("ok = %v, want %v", ok, tt.want != nil)
+			}
+			for i := range tt.want {
+				if string(got[i]) != tt.want[i] {
+					t.Errorf("section %d = %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestFormatBatch formats several files with one rustfmt run and checks
+// the result against formatting each file on its own: editions, a nested
+// rustfmt.toml, a declared module that was not asked for, a file rustfmt
+// cannot parse, an empty file and a formatted one.
+func TestFormatBatch(t *testing.T) {
+	dir := t.TempDir()
+	long := "fn s() { let aaaaaaaa = bbbbbbbbbbbbbbbb + cccccccccccccccc + ddddddddddd; }\n"
+	writeFiles(t, dir, map[string]string{
+		"Cargo.toml":                  "[workspace]\nmembers = [\"new\", \"old\"]\n",
+		"new/Cargo.toml":              "[package]\nname = \"new\"\nedition = \"2021\"\n",
+		"new/src/lib.rs":              "mod child;\nmod narrow;\nfn  f(){let x=1;}\n",
+		"new/src/child.rs":            "fn  not_asked(){}\n",
+		"new/src/narrow/mod.rs":       long,
+		"new/src/narrow/rustfmt.toml": "max_width = 40\n",
+		"new/src/wide.rs":             long,
+		"new/src/empty.rs":            "",
+		"new/src/clean.rs":            "pub fn clean() {}\n",
+		"old/Cargo.toml":              "[package]\nname = \"old\"\n",
+		"old/src/lib.rs":              "fn  g(){let async=1;}\n",
+		"old/src/other.rs":            "fn h( ) {}\n",
+	})
+	files := []string{"new/src/lib.rs", "new/src/narrow/mod.rs", "new/src/wide.rs", "new/src/empty.rs", "new/src/clean.rs", "old/src/lib.rs", "old/src/other.rs"}
+	opts := testOptions(t)
+	counter := &countingRunner{Runner: opts.Runner}
+	opts.Runner = counter
+	ctx := context.Background()
+	run := func(files []string) []review.Diagnostic {
+		t.Helper()
+		diags, err := Format(ctx, dir, files, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return diags
+	}
+	var alone []review.Diagnostic
+	for _, f := range files {
+		alone = append(alone, run([]string{f})...)
+	}
+	counter.runs = 0
+	batch := run(files)
+	if counter.runs != 2 {
+		t.Errorf("%d rustfmt runs, want one per edition (2)", counter.runs)
+	}
+	if !equalJSON(batch, alone) {
+		t.Errorf("one run: %s\nfile by file: %s", mustJSON(batch), mustJSON(alone))
+	}
+	byPath := map[string]int{}
+	for _, d := range batch {
+		if p, ok := d.Primary(); ok {
+			byPath[p.Path]++
+		}
+	}
+	if byPath["new/src/child.rs"] != 0 || byPath["new/src/clean.rs"] != 0 || byPath["new/src/narrow/mod.rs"] != 1 || byPath["old/src/lib.rs"] != 1 {
+		t.Errorf("findings by file %v", byPath)
+	}
+	if !strings.Contains(mustJSON(batch), "bbbbbbbbbbbbbbbb\\n        + cccccccccccccccc") {
+		t.Errorf("the nested rustfmt.toml was not applied: %s", mustJSON(batch))
+	}
+
+	// A file rustfmt cannot parse gets a note; the others are still formatted.
+	writeFiles(t, dir, map[string]string{"new/src/broken.rs": "fn broken( {\n"})
+	counter.runs = 0
+	broken := run(append([]string{"new/src/broken.rs"}, files...))
+	if counter.runs != 1+6+1 {
+		t.Errorf("%d rustfmt runs, want the failed batch, its 6 files one by one and the other edition's batch", counter.runs)
+	}
+	if len(broken) != len(batch)+1 || broken[0].Severity != review.SeverityNote || !strings.Contains(broken[0].Message, "new/src/broken.rs") {
+		t.Errorf("with a broken file: %s", mustJSON(broken))
+	}
+}
+
+// countingRunner counts the commands it runs.
+type countingRunner struct {
+	sandbox.Runner
+	runs int
+}
+
+func (r *countingRunner) Run(ctx context.Context, cmd sandbox.Command) (sandbox.Result, error) {
+	r.runs++
+	return r.Runner.Run(ctx, cmd)
 }
