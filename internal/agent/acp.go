@@ -35,6 +35,10 @@ func secretEnv(name string) bool {
 		strings.Contains(n, "PRIVATE_KEY") || strings.HasPrefix(n, "REDIS")
 }
 
+// agentHome is HOME for the agent: a directory on the sandbox's private
+// tmpfs (bwrap makes /home a tmpfs), never the service's own home.
+const agentHome = "/home/sandbox"
+
 // ACP is the backend of SYMPOSIUM_AGENT=acp: any program speaking the Agent
 // Client Protocol over stdio, started in the sandbox with the network, its
 // own API key, and a scratch copy of the checkout as its working directory.
@@ -75,7 +79,9 @@ func NewACP(cfg Config) (*ACP, error) {
 
 // env is the agent's whole environment.
 func (a *ACP) env() []string {
-	env := []string{"PATH=" + sandbox.DefaultPath}
+	// HOME is the sandbox's private tmpfs home: agents keep state there
+	// (Claude Code's ~/.claude), and Node cannot even start without one.
+	env := []string{"PATH=" + sandbox.DefaultPath, "HOME=" + agentHome}
 	if p := os.Getenv("PATH"); p != "" {
 		env[0] = "PATH=" + p
 	}
@@ -166,7 +172,10 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: acp session/new: %w", ErrUnavailable, err)
 	}
-	text := p.System + "\n\n" + p.User + "\n## Answer format\nEnd your last message with the JSON answer matching this schema:\n" + SchemaJSON + "\n"
+	if err := askBeforeActing(ctx, conn, sess); err != nil {
+		return Response{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	text := p.System + "\n\n" + p.User + "\n## Answer format\nEnd your last message with the JSON answer matching this schema:\n" + SchemaCompact + "\n"
 	var resp Response
 	var usage Usage
 	lastErr := errors.New("no answer")
@@ -191,6 +200,9 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	}
 	if lastErr != nil {
 		return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+	}
+	if err := client.noteDirectEdits(req.CheckoutDir); err != nil {
+		return Response{Usage: usage}, fmt.Errorf("agent acp: collect edits: %w", err)
 	}
 	edits, err := client.patches(ctx, req.CheckoutDir)
 	if err != nil {

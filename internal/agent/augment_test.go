@@ -306,7 +306,7 @@ func TestBudgets(t *testing.T) {
 		s := agentfake.NewOpenAI(t, agentfake.Reply{Text: answer(t, "ok", nil, nil), InputTokens: 3000, OutputTokens: 100})
 		day := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 		in := input(f, "openai")
-		in.Daily, in.DailyLimit, in.Installation, in.Now = &agent.MemoryBudget{}, 3500, 42, func() time.Time { return day }
+		in.Daily, in.DailyLimit, in.Installation, in.Now = &agent.MemoryBudget{}, 3200, 42, func() time.Time { return day }
 		a := openAIAgent(t, s, agent.Config{})
 		res, err := agent.Augment(context.Background(), a, in)
 		if err != nil || res.Status != agent.StatusOK {
@@ -316,7 +316,7 @@ func TestBudgets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != agent.StatusSkipped || !strings.Contains(res.Note, "3100 of 3500") || len(s.Requests()) != 1 {
+		if res.Status != agent.StatusSkipped || !strings.Contains(res.Note, "3100 of 3200") || len(s.Requests()) != 1 {
 			t.Fatalf("second review: %+v, %d requests", res, len(s.Requests()))
 		}
 	})

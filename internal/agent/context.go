@@ -14,7 +14,7 @@ var itemHeader = regexp.MustCompile(`^\s*(pub(\([^)]*\))?\s+)?((async|const|unsa
 
 // maxContextLines caps the lines shown from one enclosing item; longer items
 // show their header only.
-const maxContextLines = 40
+const maxContextLines = 12
 
 // enclosingContext renders the head lines of the items that enclose the
 // changed lines of one file, minus the lines the hunks already show. It is

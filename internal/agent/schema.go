@@ -9,13 +9,14 @@ import (
 )
 
 // SchemaJSON is the JSON schema of every agent's answer, whatever the
-// backend. start_line is 0 for a single-line comment.
+// backend. summary and body are markdown; start_line is 0 for a
+// single-line comment; diff is a unified diff against the head.
 const SchemaJSON = `{
   "type": "object",
   "additionalProperties": false,
   "required": ["summary", "comments", "patches"],
   "properties": {
-    "summary": {"type": "string", "description": "markdown"},
+    "summary": {"type": "string"},
     "comments": {"type": "array", "items": {
       "type": "object",
       "additionalProperties": false,
@@ -25,7 +26,7 @@ const SchemaJSON = `{
         "line": {"type": "integer"},
         "start_line": {"type": "integer"},
         "severity": {"type": "string", "enum": ["error", "warning", "note"]},
-        "body": {"type": "string", "description": "markdown"}
+        "body": {"type": "string"}
       }
     }},
     "patches": {"type": "array", "items": {
@@ -34,11 +35,20 @@ const SchemaJSON = `{
       "required": ["description", "diff"],
       "properties": {
         "description": {"type": "string"},
-        "diff": {"type": "string", "description": "unified diff against the head"}
+        "diff": {"type": "string"}
       }
     }}
   }
 }`
+
+// SchemaCompact is SchemaJSON without insignificant whitespace, as sent.
+var SchemaCompact = func() string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(SchemaJSON)); err != nil {
+		panic(fmt.Sprintf("agent: bad SchemaJSON: %v", err))
+	}
+	return b.String()
+}()
 
 // schemaMap returns SchemaJSON decoded, for SDKs that take a map.
 func schemaMap() map[string]any {
