@@ -9,7 +9,7 @@
 // NODE_PATH, so set ACP_SDK to the SDK's entry file, as .ci/install-agents
 // installs it: $SYMPOSIUM_AGENT_CACHE/node_modules/@agentclientprotocol/sdk/dist/v1/stable/acp.js
 //
-// The prompt's first word picks the scenario:
+// The prompt's first word (or $ACP_TS_SCENARIO) picks the scenario:
 //   answer            a notice, then a review as JSON, usage with cost, end_turn
 //   permission CMD…   asks permission to run CMD (an "execute" tool call),
 //                     says which option the client chose, end_turn
@@ -149,7 +149,9 @@ const app = agent({ name: "symposium-acp-ts-agent" })
   .onRequest(methods.agent.session.prompt, async (ctx) => {
     const { sessionId } = ctx.params;
     if (!sessions.has(sessionId)) throw RequestError.sessionNotFound(sessionId);
-    const [name, ...args] = promptText(ctx.params).split(/\s+/);
+    // ACP_TS_SCENARIO overrides the prompt, for clients that send their own
+    // prompt (Symposium's acp backend sends a review request).
+    const [name, ...args] = (process.env.ACP_TS_SCENARIO || promptText(ctx.params)).split(/\s+/);
     const scenario = scenarios[name];
     if (!scenario) throw RequestError.invalidParams({ prompt: name }, `unknown scenario ${JSON.stringify(name)}`);
     return scenario(ctx, sessionId, args);
