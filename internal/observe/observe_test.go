@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
-	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -113,16 +113,8 @@ func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
 }
 
 func TestQueueCollector(t *testing.T) {
-	emb, err := queue.StartEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	opts, err := redis.ParseURL(emb.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
 	client := asynq.NewClientFromRedisClient(rdb)
 	for range 2 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -94,7 +95,9 @@ func (q *Queue) EnqueueReview(ctx context.Context, p *tasks.ReviewPayload, rerun
 	if err != nil {
 		return id, false, err
 	}
-	t := asynq.NewTaskWithHeaders(tasks.TypeReview, body, ReviewHeaders(p))
+	h := ReviewHeaders(p)
+	observe.StampReceived(h, time.Now())
+	t := asynq.NewTaskWithHeaders(tasks.TypeReview, body, h)
 	existing, err = q.enqueue(ctx, t, tasks.QueueReviews, id)
 	return id, existing, err
 }
@@ -107,7 +110,9 @@ func (q *Queue) EnqueueCommand(ctx context.Context, p *tasks.CommandPayload) (id
 	if err != nil {
 		return id, false, err
 	}
-	t := asynq.NewTaskWithHeaders(tasks.TypeCommand, body, CommandHeaders(p))
+	h := CommandHeaders(p)
+	observe.StampReceived(h, time.Now())
+	t := asynq.NewTaskWithHeaders(tasks.TypeCommand, body, h)
 	existing, err = q.enqueue(ctx, t, tasks.QueueCommands, id)
 	return id, existing, err
 }
