@@ -58,7 +58,9 @@ func TestServeEmbedded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", addr, "--shutdown-timeout", "2s"}, io.Discard, &logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--shutdown-timeout", "2s"}, io.Discard, &logs)
+	}()
 
 	body, err := os.ReadFile("../../webhook/testdata/github-webhooks/pull_request.opened.payload.json")
 	if err != nil {
