@@ -71,7 +71,7 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gh.Close()
-	payload, err := os.ReadFile("/work/shared/fixtures/github-webhooks/pull_request.opened.payload.json")
+	payload, err := os.ReadFile("../webhook/testdata/github-webhooks/pull_request.opened.payload.json")
 	if err != nil {
 		t.Fatal(err)
 	}
