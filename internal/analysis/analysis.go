@@ -111,19 +111,45 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	if req.Head == "" {
 		req.Head = "HEAD"
 	}
-	baseSHA, err := gitrepo.RevParse(ctx, req.RepoDir, req.Base)
-	if err != nil {
-		return review.Result{}, fmt.Errorf("analysis: base: %w", err)
+	// Independent git steps run at once; their errors are reported in the
+	// order the steps are listed.
+	var (
+		wg               sync.WaitGroup
+		baseSHA, headSHA string
+		baseErr, headErr error
+	)
+	wg.Go(func() { baseSHA, baseErr = gitrepo.RevParse(ctx, req.RepoDir, req.Base) })
+	wg.Go(func() { headSHA, headErr = gitrepo.RevParse(ctx, req.RepoDir, req.Head) })
+	wg.Wait()
+	if baseErr != nil {
+		return review.Result{}, fmt.Errorf("analysis: base: %w", baseErr)
 	}
-	headSHA, err := gitrepo.RevParse(ctx, req.RepoDir, req.Head)
-	if err != nil {
-		return review.Result{}, fmt.Errorf("analysis: head: %w", err)
+	if headErr != nil {
+		return review.Result{}, fmt.Errorf("analysis: head: %w", headErr)
 	}
-	cfg, warnings := req.Config, []string(nil)
-	if cfg == nil {
-		if cfg, warnings, err = LoadConfig(ctx, req.RepoDir, baseSHA); err != nil {
+
+	src := req.SourceDir
+	if src == "" {
+		var err error
+		if src, err = os.MkdirTemp("", "symposium-head-"); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
 		}
+		defer os.RemoveAll(src)
+	}
+	var (
+		cfg                        = req.Config
+		warnings                   []string
+		rawDiff                    []byte
+		cfgErr, diffErr, exportErr error
+	)
+	if cfg == nil {
+		wg.Go(func() { cfg, warnings, cfgErr = LoadConfig(ctx, req.RepoDir, baseSHA) })
+	}
+	wg.Go(func() { _, rawDiff, diffErr = gitrepo.PullRequestDiff(ctx, req.RepoDir, baseSHA, headSHA) })
+	wg.Go(func() { exportErr = gitrepo.ExportTree(ctx, req.RepoDir, headSHA, src) })
+	wg.Wait()
+	if cfgErr != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", cfgErr)
 	}
 	for _, w := range warnings {
 		slog.Warn("repository configuration", "repo", req.RepoDir, "warning", w)
@@ -138,28 +164,21 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	if err := opts.Validate(); err != nil {
 		return review.Result{}, fmt.Errorf("analysis: %w", err)
 	}
-
-	_, rawDiff, err := gitrepo.PullRequestDiff(ctx, req.RepoDir, baseSHA, headSHA)
-	if err != nil {
-		return review.Result{}, fmt.Errorf("analysis: %w", err)
+	if diffErr != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", diffErr)
 	}
 	diff, err := review.ParseDiff(rawDiff)
 	if err != nil {
 		return review.Result{}, fmt.Errorf("analysis: diff of %s..%s: %w", baseSHA, headSHA, err)
 	}
-
-	src := req.SourceDir
-	if src == "" {
-		if src, err = os.MkdirTemp("", "symposium-head-"); err != nil {
-			return review.Result{}, fmt.Errorf("analysis: %w", err)
-		}
-		defer os.RemoveAll(src)
-	}
-	if err := gitrepo.ExportTree(ctx, req.RepoDir, headSHA, src); err != nil {
-		return review.Result{}, fmt.Errorf("analysis: %w", err)
+	if exportErr != nil {
+		return review.Result{}, fmt.Errorf("analysis: %w", exportErr)
 	}
 
 	heads := newHeadFiles(ctx, req.RepoDir, headSHA)
+	// The export holds the head's bytes until cargo runs: keep the changed
+	// files from it now rather than ask git for each one afterwards.
+	heads.preload(src, diff.ChangedPaths())
 	var diags []review.Diagnostic
 	notes := warnings
 	if _, ok := gitrepo.ReadTreeFile(src, "Cargo.toml"); ok {
@@ -199,6 +218,25 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 			rsFiles = append(rsFiles, p)
 		}
 	}
+	// rustfmt needs neither the dependencies nor the packages to check: it
+	// starts at once.
+	var (
+		wg       sync.WaitGroup
+		fmtDiags []review.Diagnostic
+		fmtErr   error
+	)
+	wg.Go(func() { fmtDiags, fmtErr = cargo.Format(ctx, src, rsFiles, copts) })
+	clippyDiags, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
+	wg.Wait()
+	if err := errors.Join(clippyErr, fmtErr); err != nil {
+		return nil, err
+	}
+	return append(clippyDiags, fmtDiags...), nil
+}
+
+// fetchAndClippy fetches the dependencies when asked, picks the packages to
+// check and runs clippy on them.
+func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) ([]review.Diagnostic, error) {
 	if req.Fetch {
 		if err := cargo.Fetch(ctx, src, copts); err != nil {
 			return nil, err
@@ -209,21 +247,7 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 		return nil, err
 	}
 	copts.Packages = pkgs
-
-	var (
-		wg          sync.WaitGroup
-		fmtDiags    []review.Diagnostic
-		fmtErr      error
-		clippyDiags []review.Diagnostic
-		clippyErr   error
-	)
-	wg.Go(func() { fmtDiags, fmtErr = cargo.Format(ctx, src, rsFiles, copts) })
-	clippyDiags, clippyErr = cargo.Clippy(ctx, src, copts)
-	wg.Wait()
-	if err := errors.Join(clippyErr, fmtErr); err != nil {
-		return nil, err
-	}
-	return append(clippyDiags, fmtDiags...), nil
+	return cargo.Clippy(ctx, src, copts)
 }
 
 // packagesToCheck returns the packages owning changed files when the
@@ -286,6 +310,21 @@ type headFiles struct {
 
 func newHeadFiles(ctx context.Context, dir, sha string) *headFiles {
 	return &headFiles{ctx: ctx, dir: dir, sha: sha, cache: map[string][]byte{}}
+}
+
+// preload caches paths from the exported tree src, which must still hold
+// the head's bytes. Paths that are not regular files there are left to git.
+func (h *headFiles) preload(src string, paths []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, p := range paths {
+		if b, ok := gitrepo.ReadTreeFile(src, p); ok {
+			if b == nil {
+				b = []byte{} // nil means missing in the cache
+			}
+			h.cache[p] = b
+		}
+	}
 }
 
 func (h *headFiles) read(p string) ([]byte, bool) {
