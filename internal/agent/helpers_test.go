@@ -1,8 +1,6 @@
 package agent_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -97,50 +97,15 @@ var targetDir = sync.OnceValue(func() string {
 	return dir
 })
 
-// cargoCheck is the test's stand-in for the review engine's cargo run: it
-// runs `cargo check` for real and keeps the error diagnostics.
+// cargoCheck is the review engine's own check: cargo clippy through
+// internal/cargo, in the bwrap sandbox, with a target directory shared by
+// every test.
 func cargoCheck(ctx context.Context, dir string) ([]review.Diagnostic, error) {
-	cmd := exec.CommandContext(ctx, "cargo", "check", "--quiet", "--offline", "--message-format=json")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+targetDir())
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		return nil, fmt.Errorf("cargo check: %w: %s", err, stderr.String())
+	runner, err := sandbox.New(sandbox.ModeBwrap, sandbox.DefaultLimits())
+	if err != nil {
+		return nil, err
 	}
-	var diags []review.Diagnostic
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var m struct {
-			Reason  string `json:"reason"`
-			Message struct {
-				Message string `json:"message"`
-				Level   string `json:"level"`
-				Code    *struct {
-					Code string `json:"code"`
-				} `json:"code"`
-				Spans []struct {
-					File      string `json:"file_name"`
-					LineStart int    `json:"line_start"`
-					Primary   bool   `json:"is_primary"`
-				} `json:"spans"`
-			} `json:"message"`
-		}
-		if json.Unmarshal(sc.Bytes(), &m) != nil || m.Reason != "compiler-message" || m.Message.Level != "error" {
-			continue
-		}
-		d := review.Diagnostic{Source: review.SourceRustc, Severity: review.SeverityError, Message: m.Message.Message}
-		if m.Message.Code != nil {
-			d.Rule = m.Message.Code.Code
-		}
-		for _, s := range m.Message.Spans {
-			d.Spans = append(d.Spans, review.Span{Path: s.File, LineStart: s.LineStart, LineEnd: s.LineStart, Primary: s.Primary})
-		}
-		diags = append(diags, d)
-	}
-	return diags, nil
+	return cargo.Clippy(ctx, dir, cargo.Options{Runner: runner, TargetDir: targetDir()})
 }
 
 // answer renders an agent answer.
