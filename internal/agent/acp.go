@@ -175,9 +175,6 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	if err := askBeforeActing(ctx, conn, sess); err != nil {
 		return Response{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if err := askBeforeActing(ctx, conn, sess); err != nil {
-		return Response{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
 	text := p.System + "\n\n" + p.User + "\n## Answer format\nEnd your last message with the JSON answer matching this schema:\n" + SchemaCompact + "\n"
 	var resp Response
 	var usage Usage
@@ -203,9 +200,6 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	}
 	if lastErr != nil {
 		return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
-	}
-	if err := client.noteDirectEdits(req.CheckoutDir); err != nil {
-		return Response{Usage: usage}, fmt.Errorf("agent acp: collect edits: %w", err)
 	}
 	if err := client.noteDirectEdits(req.CheckoutDir); err != nil {
 		return Response{Usage: usage}, fmt.Errorf("agent acp: collect direct edits: %w", err)
