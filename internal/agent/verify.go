@@ -106,18 +106,16 @@ func (v *verifier) verify(ctx context.Context, p Patch) (patchOutcome, string, e
 	return patchPassed, "", nil
 }
 
-// errorKeys counts error diagnostics by what they say and where, leaving
-// out line numbers (a patch moves lines).
+// errorKeys counts located error diagnostics by what they say and where,
+// leaving out line numbers (a patch moves lines).
 func errorKeys(diags []review.Diagnostic) map[string]int {
 	m := map[string]int{}
 	for _, d := range diags {
-		if d.Severity != review.SeverityError {
-			continue
+		sp, ok := d.Primary()
+		if d.Severity != review.SeverityError || !ok {
+			continue // "aborting due to…" and the like carry no location
 		}
-		path := ""
-		if sp, ok := d.Primary(); ok {
-			path = sp.Path
-		}
+		path := sp.Path
 		msg, _, _ := strings.Cut(d.Message, "\n")
 		m[fmt.Sprintf("%s %s: %s", path, d.Rule, msg)]++
 	}
