@@ -1,16 +1,28 @@
 // Command review benchmarks `symposium review` against bare clippy.
 //
-// It builds symposium once, creates a fixture crate with a base and a head
-// commit, warms both target directories, then times N runs of
-// `symposium review` (warm target dir, reused source dir) and N runs of
-// `cargo clippy --workspace --all-targets --message-format=json` on a
-// checkout of the same head, and prints both medians and
-// review_overhead_ratio=<ours/clippy>.
+// It builds symposium once (outside any timing), creates a fixture crate
+// with a base and a head commit, and warms the target directory. Then, in
+// the same run, it times `symposium review` (warm target dir, reused source
+// dir) and bare `cargo clippy --workspace --all-targets
+// --message-format=json` on the same checkout (symposium's exported head)
+// with the same target directory, alternating which goes first, the same
+// number of times each. It prints both medians of wall time and of CPU time
+// (user+system, children included), the time to parse and map a
+// 10,000-line diff, and ends with review_overhead_ratio=<ours/clippy> (wall
+// medians).
 //
-//	go run ./bench/review [-runs 7] [-sandbox none|bwrap]
+// On a busy machine the wall ratio tracks the CPU ratio: rustfmt, which
+// symposium runs beside clippy, then finds no idle core to run on. CPU times
+// are exact with -sandbox none only: under bwrap, the time of processes in
+// the sandbox's PID namespace is not all accounted to symposium, and each
+// sandbox is a session of its own (its own scheduler autogroup, so more CPU
+// share than bare clippy on a loaded host).
+//
+//	go run ./bench/review [-runs 9] [-sandbox none|bwrap] [-bin path/to/symposium]
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"log"
@@ -20,11 +32,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/symposium-dev/symposium/review"
 )
 
+// sample is one timed run.
+type sample struct{ wall, cpu time.Duration }
+
 func main() {
-	runs := flag.Int("runs", 7, "timed runs of each command")
+	runs := flag.Int("runs", 9, "timed runs of each command")
 	mode := flag.String("sandbox", "none", "sandbox mode of symposium review (bare clippy runs unsandboxed)")
+	prebuilt := flag.String("bin", "", "a symposium binary to time instead of building ./cmd/symposium (to compare revisions)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -32,34 +50,53 @@ func main() {
 	check(err)
 	defer os.RemoveAll(work)
 
-	bin := filepath.Join(work, "symposium")
-	run("", nil, "go", "build", "-o", bin, "./cmd/symposium")
+	bin := *prebuilt
+	if bin == "" {
+		bin = filepath.Join(work, "symposium")
+		run("", nil, "go", "build", "-o", bin, "./cmd/symposium")
+	}
 
 	repo := filepath.Join(work, "repo")
 	makeFixture(repo)
-	checkout := filepath.Join(work, "checkout")
-	run("", nil, "git", "clone", "-q", repo, checkout)
-	run(checkout, nil, "git", "checkout", "-q", "pr")
 
 	cache := filepath.Join(work, "cache")
+	target := filepath.Join(work, "target")
 	ours := []string{bin, "review", "--repo", repo, "--base", "main", "--head", "pr", "--format", "json",
-		"--sandbox", *mode, "--cache-dir", cache, "--fetch=false"}
-	clippyEnv := []string{"CARGO_TARGET_DIR=" + filepath.Join(work, "clippy-target")}
+		"--sandbox", *mode, "--cache-dir", cache, "--target-dir", target, "--fetch=false"}
 	clippy := []string{"cargo", "clippy", "--workspace", "--all-targets", "--message-format=json", "--offline"}
+	clippyEnv := []string{"CARGO_TARGET_DIR=" + target}
 
-	// Warm up both.
+	// The first review exports the head and fills the target dir; clippy
+	// then runs on that very checkout.
 	timeIt("", nil, ours)
+	checkouts, err := filepath.Glob(filepath.Join(cache, "src", "*", "Cargo.toml"))
+	check(err)
+	if len(checkouts) != 1 {
+		log.Fatalf("want one exported checkout under %s, found %v", cache, checkouts)
+	}
+	checkout := filepath.Dir(checkouts[0])
 	timeIt(checkout, clippyEnv, clippy)
+	timeIt("", nil, ours)
 
-	var oursT, clippyT []time.Duration
-	for range *runs {
-		oursT = append(oursT, timeIt("", nil, ours))
-		clippyT = append(clippyT, timeIt(checkout, clippyEnv, clippy))
+	var oursT, clippyT []sample
+	for i := range *runs {
+		if i%2 == 0 {
+			oursT = append(oursT, timeIt("", nil, ours))
+			clippyT = append(clippyT, timeFreshClippy(checkout, clippyEnv, clippy))
+		} else {
+			clippyT = append(clippyT, timeFreshClippy(checkout, clippyEnv, clippy))
+			oursT = append(oursT, timeIt("", nil, ours))
+		}
 	}
 	mo, mc := median(oursT), median(clippyT)
-	fmt.Printf("symposium_review_median_ms=%d\n", mo.Milliseconds())
-	fmt.Printf("cargo_clippy_median_ms=%d\n", mc.Milliseconds())
-	fmt.Printf("review_overhead_ratio=%.2f\n", float64(mo)/float64(mc))
+	fmt.Printf("runs=%d sandbox=%s\n", *runs, *mode)
+	fmt.Printf("symposium_review_median_ms=%d\n", mo.wall.Milliseconds())
+	fmt.Printf("cargo_clippy_median_ms=%d\n", mc.wall.Milliseconds())
+	fmt.Printf("symposium_review_cpu_median_ms=%d\n", mo.cpu.Milliseconds())
+	fmt.Printf("cargo_clippy_cpu_median_ms=%d\n", mc.cpu.Milliseconds())
+	fmt.Printf("review_cpu_ratio=%.2f\n", float64(mo.cpu)/float64(mc.cpu))
+	fmt.Printf("diff_parse_map_10k_lines_median_ms=%.2f\n", timeDiff(10000, *runs))
+	fmt.Printf("review_overhead_ratio=%.2f\n", float64(mo.wall)/float64(mc.wall))
 }
 
 func makeFixture(dir string) {
@@ -89,10 +126,76 @@ func gitCommit(dir, msg string) {
 	run(dir, env, "git", "commit", "-q", "-m", msg)
 }
 
-func timeIt(dir string, env, args []string) time.Duration {
+// timeFreshClippy times bare clippy and fails if it had to check the crate
+// again: both commands must find the target dir warm.
+func timeFreshClippy(dir string, env, args []string) sample {
+	s, out := timeOutput(dir, env, args)
+	if bytes.Contains(out, []byte("Checking bench_fixture")) {
+		log.Fatalf("bare clippy rechecked the crate: the target dir is not shared warm\n%s", out)
+	}
+	return s
+}
+
+func timeIt(dir string, env, args []string) sample {
+	s, _ := timeOutput(dir, env, args)
+	return s
+}
+
+// timeOutput runs a command and returns its wall and CPU time (its own and
+// its children's) and its stderr.
+func timeOutput(dir string, env, args []string) (sample, []byte) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	start := time.Now()
-	run(dir, env, args...)
-	return time.Since(start)
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		log.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return sample{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, stderr.Bytes()
+}
+
+// timeDiff returns the median milliseconds to parse a diff of n changed
+// lines and ask, for every head line, whether it is added and in which hunk.
+func timeDiff(n, runs int) float64 {
+	raw := bigDiff(n)
+	var samples []sample
+	for range runs {
+		start := time.Now()
+		d, err := review.ParseDiff(raw)
+		check(err)
+		for line := 1; line <= n; line++ {
+			d.IsAdded("src/lib.rs", line)
+			d.HunkAt("src/lib.rs", line)
+		}
+		samples = append(samples, sample{wall: time.Since(start)})
+	}
+	return float64(median(samples).wall.Microseconds()) / 1000
+}
+
+// bigDiff returns a diff of one file with n changed lines: every third line
+// replaced, in hunks of 30 lines.
+func bigDiff(n int) []byte {
+	var b strings.Builder
+	b.WriteString("diff --git a/src/lib.rs b/src/lib.rs\nindex 1111111..2222222 100644\n--- a/src/lib.rs\n+++ b/src/lib.rs\n")
+	line := 1
+	for written := 0; written < n; {
+		fmt.Fprintf(&b, "@@ -%d,30 +%d,30 @@ fn f() {\n", line, line)
+		for i := range 30 {
+			if i%3 == 1 {
+				fmt.Fprintf(&b, "-    let x%d = old(%d);\n+    let x%d = new(%d);\n", line+i, i, line+i, i)
+				written += 2
+			} else {
+				fmt.Fprintf(&b, "     let y%d = same(%d);\n", line+i, i)
+				written++
+			}
+		}
+		line += 40
+	}
+	return []byte(b.String())
 }
 
 func run(dir string, env []string, args ...string) {
@@ -105,10 +208,15 @@ func run(dir string, env []string, args ...string) {
 	}
 }
 
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
+// median returns the sample of median wall time and the median CPU time.
+func median(samples []sample) sample {
+	walls, cpus := make([]time.Duration, len(samples)), make([]time.Duration, len(samples))
+	for i, s := range samples {
+		walls[i], cpus[i] = s.wall, s.cpu
+	}
+	slices.Sort(walls)
+	slices.Sort(cpus)
+	return sample{wall: walls[len(walls)/2], cpu: cpus[len(cpus)/2]}
 }
 
 func check(err error) {
