@@ -44,6 +44,12 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxOutputTokens caps the answer (default 4096).
 	MaxOutputTokens int
+	// TokenBudget is the per-review prompt budget for Request.TokenBudget
+	// (SYMPOSIUM_AGENT_TOKEN_BUDGET); 0 means DefaultTokenBudget.
+	TokenBudget int
+	// DailyTokens is the per-installation daily budget for
+	// AugmentInput.DailyLimit (SYMPOSIUM_AGENT_DAILY_TOKENS); 0 means none.
+	DailyTokens int64
 	// ReadOnly lists extra host directories the ACP agent may read (its
 	// installation, e.g. node_modules); the command's own directory is added.
 	ReadOnly []string
@@ -67,7 +73,8 @@ func (c Config) maxOutputTokens() int {
 }
 
 // ConfigFromEnv reads SYMPOSIUM_AGENT, SYMPOSIUM_AGENT_MODEL,
-// SYMPOSIUM_AGENT_COMMAND, SYMPOSIUM_AGENT_ENV, SYMPOSIUM_AGENT_READONLY, SYMPOSIUM_AGENT_MAX_RETRIES
+// SYMPOSIUM_AGENT_COMMAND, SYMPOSIUM_AGENT_ENV, SYMPOSIUM_AGENT_READONLY,
+// SYMPOSIUM_AGENT_TOKEN_BUDGET, SYMPOSIUM_AGENT_DAILY_TOKENS, SYMPOSIUM_AGENT_MAX_RETRIES
 // and the SDKs' ANTHROPIC_* and OPENAI_* variables through getenv.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -88,6 +95,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if name = strings.TrimSpace(name); name != "" {
 			c.PassEnv = append(c.PassEnv, name)
 		}
+	}
+	if s := getenv("SYMPOSIUM_AGENT_TOKEN_BUDGET"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return Config{}, fmt.Errorf("SYMPOSIUM_AGENT_TOKEN_BUDGET=%q: want a non-negative integer", s)
+		}
+		c.TokenBudget = n
+	}
+	if s := getenv("SYMPOSIUM_AGENT_DAILY_TOKENS"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return Config{}, fmt.Errorf("SYMPOSIUM_AGENT_DAILY_TOKENS=%q: want a non-negative integer", s)
+		}
+		c.DailyTokens = n
 	}
 	if s := getenv("SYMPOSIUM_AGENT_MAX_RETRIES"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -107,3 +107,21 @@ type noRunner struct{}
 func (noRunner) Run(context.Context, sandbox.Command) (sandbox.Result, error) {
 	return sandbox.Result{}, errors.New("no runner in this test")
 }
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{
+		"SYMPOSIUM_AGENT": "openai", "SYMPOSIUM_AGENT_MODEL": "llama3", "OPENAI_BASE_URL": "http://localhost:11434/v1",
+		"SYMPOSIUM_AGENT_TOKEN_BUDGET": "8000", "SYMPOSIUM_AGENT_DAILY_TOKENS": "1000000", "SYMPOSIUM_AGENT_ENV": "A, B",
+	}
+	c, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backend != "openai" || c.Model != "llama3" || c.OpenAIBaseURL != "http://localhost:11434/v1" || c.TokenBudget != 8000 || c.DailyTokens != 1000000 || len(c.PassEnv) != 2 {
+		t.Errorf("%+v", c)
+	}
+	env["SYMPOSIUM_AGENT_DAILY_TOKENS"] = "lots"
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Error("bad number accepted")
+	}
+}
