@@ -119,6 +119,10 @@ type Stats struct {
 	DiagnosticsOnDiff int   `json:"diagnostics_on_diff"`
 	Comments          int   `json:"comments"`
 	DurationMS        int64 `json:"duration_ms"`
+	// The agent's figures, present only when an agent ran.
+	AgentTokensIn  int64   `json:"agent_tokens_in,omitempty"`
+	AgentTokensOut int64   `json:"agent_tokens_out,omitempty"`
+	AgentCostUSD   float64 `json:"agent_cost_usd,omitempty"`
 }
 
 // Result is a whole review, in the JSON contract.

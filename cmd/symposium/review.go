@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/analysis"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
@@ -30,12 +31,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	filter := fs.String("filter", "", "which findings become comments: added, diff_context, file or all (default: the repository's setting, else added)")
 	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
-	agent := fs.String("agent", "none", "the agent that reviews beside clippy (only none for now)")
+	agentName := fs.String("agent", os.Getenv("SYMPOSIUM_AGENT"), "the agent that reviews beside clippy: none, anthropic, openai or acp (env SYMPOSIUM_AGENT; default none)")
 	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "where target and source directories persist between runs (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
 	targetDir := fs.String("target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
 	fetch := fs.Bool("fetch", true, "run `cargo fetch` (with network) before the offline analysis")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: symposium review --base REV [--repo DIR] [--head REV] [--format markdown|json] [--filter added|diff_context|file|all] [--sandbox bwrap|none]")
+		fmt.Fprintln(stderr, "Usage: symposium review --base REV [--repo DIR] [--head REV] [--format markdown|json] [--filter added|diff_context|file|all] [--sandbox bwrap|none] [--agent none|anthropic|openai|acp]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Reviews the changes a pull request from BASE to HEAD would make (diffed from their merge base).")
 		fmt.Fprintln(stderr, "Exits 0 when the review ran, with or without findings.")
@@ -60,8 +61,13 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErr("--base is required")
 	case *format != "markdown" && *format != "json":
 		return usageErr("--format must be markdown or json, not %q", *format)
-	case *agent != "none":
-		return usageErr("--agent %q is not available: only \"none\" is supported so far", *agent)
+	}
+	agentCfg, err := agent.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	if *agentName != "" {
+		agentCfg.Backend = *agentName
 	}
 	f, err := review.ParseFilter(*filter)
 	if err != nil && *filter != "" {
@@ -73,6 +79,13 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	runner, err := sandbox.New(*sandboxMode, sandbox.DefaultLimits())
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
+	}
+	if agentCfg.Runner == nil && agentCfg.Backend == "acp" && *sandboxMode == sandbox.ModeNone {
+		agentCfg.Runner = runner
+	}
+	ag, err := agent.New(agentCfg)
+	if err != nil {
+		return usageErr("--agent: %v", err)
 	}
 	repoDir, err := filepath.Abs(*repo)
 	if err != nil {
@@ -94,6 +107,13 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Filter: f, Fetch: *fetch,
 	})
 	if err != nil {
+		return err
+	}
+	if _, err := analysis.Augment(ctx, &res, analysis.AgentStep{
+		Agent: ag, Backend: agentCfg.Backend, TokenBudget: agentCfg.TokenBudget,
+		RepoDir: repoDir, Base: *base, Head: *head, SourceDir: dirs.source,
+		Runner: runner, TargetDir: dirs.target,
+	}); err != nil {
 		return err
 	}
 	if *format == "json" {

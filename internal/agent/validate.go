@@ -100,6 +100,7 @@ func validate(d *prDiff, r Response, lim Limits) validated {
 			v.rejected = append(v.rejected, rejection{p.Description, fmt.Sprintf("larger than %d bytes", lim.MaxPatchBytes)})
 			continue
 		}
+		p.Diff = recountHunks(p.Diff)
 		files, err := checkPatch(d, p.Diff)
 		if err != nil {
 			v.rejected = append(v.rejected, rejection{p.Description, err.Error()})
@@ -121,7 +122,13 @@ func checkPatch(d *prDiff, diff string) ([]*gitdiff.File, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("not a unified diff: no file in it")
 	}
+	// A diff without `diff --git` headers (as models often write them)
+	// keeps a first path component (a/, b/) that `git apply` strips (-p1).
+	headerless := !strings.HasPrefix(diff, "diff --git ") && !strings.Contains(diff, "\ndiff --git ")
 	for _, f := range files {
+		if headerless {
+			f.OldName, f.NewName = stripComponent(f.OldName), stripComponent(f.NewName)
+		}
 		name := f.NewName
 		if name == "" {
 			name = f.OldName
@@ -148,4 +155,13 @@ func checkPatch(d *prDiff, diff string) ([]*gitdiff.File, error) {
 		}
 	}
 	return files, nil
+}
+
+// stripComponent drops the first component of a slash-separated path, as
+// `git apply -p1` does; a name without one is returned as it is.
+func stripComponent(name string) string {
+	if _, rest, ok := strings.Cut(name, "/"); ok {
+		return rest
+	}
+	return name
 }

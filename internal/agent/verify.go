@@ -81,7 +81,7 @@ func (v *verifier) verify(ctx context.Context, p Patch) (patchOutcome, string, e
 	if err := os.WriteFile(patchFile, []byte(diff), 0o600); err != nil {
 		return 0, "", err
 	}
-	for _, args := range [][]string{{"apply", "--check", patchFile}, {"apply", patchFile}} {
+	for _, args := range [][]string{{"apply", "--check", "--recount", "--unidiff-zero", patchFile}, {"apply", "--recount", "--unidiff-zero", patchFile}} {
 		cmd := exec.CommandContext(ctx, "git", args...)
 		cmd.Dir = v.scratch
 		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CEILING_DIRECTORIES="+filepath.Dir(v.scratch))

@@ -1,0 +1,133 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/sandbox"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// AgentStep says how to run the agent on top of a built-in review. The
+// command line and the worker both go through it, so an agent's output is
+// checked the same way whichever posts it.
+type AgentStep struct {
+	Agent   agent.Agent
+	Backend string
+	// TokenBudget caps the prompt; 0 means the agent package's default.
+	TokenBudget int
+	// Title and Body are the pull request's (untrusted; empty locally).
+	Title, Body string
+	// RepoDir, Base and Head are the revisions the review ran on.
+	RepoDir, Base, Head string
+	// SourceDir holds the head's tree as the review left it; patches are
+	// verified in copies of it.
+	SourceDir string
+	// Runner and TargetDir are the review's sandbox and cargo target dir.
+	Runner    sandbox.Runner
+	TargetDir string
+	// Installation, Daily and DailyLimit enforce the per-installation
+	// daily token budget (zero values: none).
+	Installation int64
+	Daily        agent.DailyBudget
+	DailyLimit   int64
+}
+
+// Augment asks the agent for comments and patches on res, verifies them,
+// and merges what passes into res: its comments, a summary paragraph and
+// the token figures. An agent that fails or is over budget leaves res with
+// a note saying so; the error is for a review that cannot be augmented at
+// all (the diff or the configuration cannot be read).
+func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.AugmentResult, error) {
+	if step.Agent == nil {
+		return agent.AugmentResult{Status: agent.StatusNone}, nil
+	}
+	if _, none := step.Agent.(agent.None); none {
+		return agent.AugmentResult{Status: agent.StatusNone}, nil
+	}
+	_, rawDiff, err := gitrepo.PullRequestDiff(ctx, step.RepoDir, res.BaseSHA, res.HeadSHA)
+	if err != nil {
+		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
+	}
+	// The build that just ran may have written into the tree: lay the
+	// head's bytes down again before anything is read or patched there.
+	if err := gitrepo.ExportTree(ctx, step.RepoDir, res.HeadSHA, step.SourceDir); err != nil {
+		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
+	}
+	cfg, _, err := LoadConfig(ctx, step.RepoDir, res.BaseSHA)
+	if err != nil {
+		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
+	}
+	copts := cargo.Options{Runner: step.Runner, TargetDir: step.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+	diags := agent.FindingsAsDiagnostics(res.Findings)
+	aug, err := agent.Augment(ctx, step.Agent, agent.AugmentInput{
+		Backend: step.Backend,
+		Request: agent.Request{
+			Title: step.Title, Body: step.Body, Diff: string(rawDiff), Findings: diags,
+			Instructions: cfg.Agent.Instructions, HeadFile: headFileIn(step.SourceDir),
+			TokenBudget: step.TokenBudget, CheckoutDir: step.SourceDir,
+		},
+		HeadDir:  step.SourceDir,
+		Baseline: diags,
+		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
+			return cargo.Clippy(ctx, dir, copts)
+		},
+		Installation: step.Installation,
+		Daily:        step.Daily,
+		DailyLimit:   step.DailyLimit,
+	})
+	if err != nil {
+		return aug, fmt.Errorf("agent step: %w", err)
+	}
+	mergeAgent(res, aug)
+	return aug, nil
+}
+
+// mergeAgent adds the agent's comments (those not already posted by the
+// built-in review), summary, note and figures to res.
+func mergeAgent(res *review.Result, aug agent.AugmentResult) {
+	seen := make(map[string]bool, len(res.Comments))
+	for _, c := range res.Comments {
+		seen[c.Fingerprint] = true
+	}
+	for _, c := range aug.Comments {
+		if !seen[c.Fingerprint] {
+			seen[c.Fingerprint] = true
+			res.Comments = append(res.Comments, c)
+		}
+	}
+	var extra []string
+	if s := strings.TrimSpace(aug.Summary); s != "" {
+		extra = append(extra, "### The agent's review\n\n"+s)
+	}
+	if aug.Note != "" {
+		extra = append(extra, "_"+aug.Note+"_")
+	}
+	if len(extra) > 0 {
+		res.Summary = strings.TrimRight(res.Summary, "\n") + "\n\n" + strings.Join(extra, "\n\n") + "\n"
+	}
+	res.Stats.Comments = len(res.Comments)
+	res.Stats.AgentTokensIn += aug.Usage.InputTokens
+	res.Stats.AgentTokensOut += aug.Usage.OutputTokens
+	if aug.Usage.CostKnown {
+		res.Stats.AgentCostUSD += aug.Usage.CostUSD
+	}
+}
+
+// headFileIn reads head files from the exported tree, refusing paths that
+// leave it.
+func headFileIn(dir string) func(string) ([]byte, bool) {
+	return func(p string) ([]byte, bool) {
+		if !filepath.IsLocal(p) {
+			return nil, false
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		return b, err == nil
+	}
+}
