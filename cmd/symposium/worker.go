@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/hibiken/asynq"
+	"github.com/symposium-dev/symposium/internal/commandjob"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/metrics"
 	"github.com/symposium-dev/symposium/internal/observe"
@@ -54,6 +55,13 @@ func workerHandlers(cfg *config.App, conn *queue.Conn, log *slog.Logger) (worker
 	}
 	if reviewer != nil {
 		h.Reviewer = reviewer
+		commander, err := commandjob.ForWorker(cfg, conn, reviewer, log)
+		if err != nil {
+			return h, fmt.Errorf("build the commander: %w", err)
+		}
+		if commander != nil {
+			h.Commander = commander
+		}
 	}
 	return h, nil
 }
