@@ -104,6 +104,12 @@ type env struct {
 // start flushes the tests' Redis database and starts the stack.
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with a chance to change the stack's options.
+func startWith(t *testing.T, change func(*demo.StackOptions)) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	rdb := openRedis()
@@ -114,11 +120,15 @@ func start(t *testing.T) *env {
 		t.Fatalf("Redis at %s (set REDIS_URL): %v", redisURL(), err)
 	}
 	rdb.Close()
-	stack, err := demo.StartStack(ctx, demo.StackOptions{
+	opts := demo.StackOptions{
 		RedisURL: redisURL(), DataDir: dataDir, Sandbox: sandboxMode(), Logger: logger,
 		Concurrency: 2, MaxRetry: 3,
 		RetryDelay: func(int, error, *asynq.Task) time.Duration { return 300 * time.Millisecond },
-	})
+	}
+	if change != nil {
+		change(&opts)
+	}
+	stack, err := demo.StartStack(ctx, opts)
 	if err != nil {
 		t.Fatalf("start the stack: %v", err)
 	}
@@ -128,6 +138,12 @@ func start(t *testing.T) *env {
 
 // openSample adds the bundled sample as octo-org/inventory and opens PR #1.
 func (e *env) openSample() {
+	e.t.Helper()
+	e.openSampleWith(githubfake.PullRequest{HeadRef: "feature", BaseRef: "main", Title: "Describe and find"})
+}
+
+// openSampleWith is openSample with the pull request's fields given.
+func (e *env) openSampleWith(spec githubfake.PullRequest) {
 	e.t.Helper()
 	e.bare = filepath.Join(e.t.TempDir(), "inventory.git")
 	built, err := demo.BuildSample(e.ctx, e.bare)
@@ -139,7 +155,7 @@ func (e *env) openSample() {
 	if err := e.gh.AddRepo(demo.SampleOwner, demo.SampleName, e.bare); err != nil {
 		e.t.Fatal(err)
 	}
-	pr, err := e.gh.AddPullRequest(e.full, githubfake.PullRequest{HeadRef: "feature", BaseRef: "main", Title: "Describe and find"})
+	pr, err := e.gh.AddPullRequest(e.full, spec)
 	if err != nil {
 		e.t.Fatal(err)
 	}

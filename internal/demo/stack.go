@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-github/v62/github"
 	"github.com/hibiken/asynq"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/githubfake"
 	"github.com/symposium-dev/symposium/internal/queue"
@@ -48,6 +49,9 @@ type StackOptions struct {
 	Conclusions reviewjob.Conclusions
 	// RetryDelay overrides reviewjob.RetryDelay, the backoff between retries.
 	RetryDelay asynq.RetryDelayFunc
+	// Agent and AgentConfig add an agent to the review (default: none).
+	Agent       agent.Agent
+	AgentConfig agent.Config
 }
 
 // Stack is the whole bot in one process against a fake GitHub: the fake,
@@ -148,6 +152,7 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	reviewer, err := reviewjob.New(reviewjob.Options{
 		Clients: clients, Redis: s.Conn.Redis(), Inspector: s.Queue.Inspector(), Runner: runner,
 		DataDir: filepath.Join(opts.DataDir, "worker"), Conclusions: opts.Conclusions,
+		Agent: opts.Agent, AgentConfig: opts.AgentConfig,
 	})
 	if err != nil {
 		return nil, err

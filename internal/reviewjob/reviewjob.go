@@ -27,10 +27,12 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/analysis"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/internal/tasks"
 	"github.com/symposium-dev/symposium/review"
@@ -83,6 +85,10 @@ type Options struct {
 	LockLease time.Duration
 	// KeyPrefix prefixes the Redis keys (default "symposium:").
 	KeyPrefix string
+	// Agent reviews beside clippy; nil or agent.None means the built-in
+	// review alone. AgentConfig gives its backend name and budgets.
+	Agent       agent.Agent
+	AgentConfig agent.Config
 }
 
 // Reviewer implements worker.Reviewer.
@@ -228,7 +234,13 @@ func (j *job) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return j.publish(ctx, res)
+	endPublish := observe.Stage(ctx, "publish")
+	defer endPublish()
+	if err := j.publish(ctx, res); err != nil {
+		return err
+	}
+	observe.Posted(ctx, "review")
+	return nil
 }
 
 // analyse fetches the pull request into a per-task work dir (always removed)
@@ -251,12 +263,14 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 		return review.Result{}, fmt.Errorf("create work dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	endCheckout := observe.Stage(ctx, "checkout")
 	co, err := gitrepo.FetchPullRequest(ctx, gitrepo.FetchOptions{
 		URL: cloneURL, Token: token.Value(), PR: j.p.PR.Number, BaseRef: baseRef,
 		HeadSHA: j.p.PR.HeadSHA, CacheDir: filepath.Join(j.r.opts.DataDir, "git"),
 		WorkDir:   filepath.Join(tmp, "checkout"),
 		BaseFiles: []string{config.RepoConfigPath},
 	})
+	endCheckout()
 	if err != nil {
 		return review.Result{}, err
 	}
@@ -277,12 +291,31 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	if err := os.MkdirAll(target, 0o700); err != nil {
 		return review.Result{}, fmt.Errorf("create target dir: %w", err)
 	}
+	endAnalysis := observe.Stage(ctx, "analysis")
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA,
 		Runner: j.r.opts.Runner, TargetDir: target, SourceDir: source, Fetch: j.r.opts.Fetch,
 	})
+	endAnalysis()
 	if err != nil {
 		return review.Result{}, err
+	}
+	if j.r.opts.Agent != nil {
+		endAgent := observe.Stage(ctx, "agent")
+		aug, err := analysis.Augment(ctx, &res, analysis.AgentStep{
+			Agent: j.r.opts.Agent, Backend: j.r.opts.AgentConfig.Backend, TokenBudget: j.r.opts.AgentConfig.TokenBudget,
+			Title: pr.GetTitle(), Body: pr.GetBody(),
+			RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA, SourceDir: source,
+			Runner: j.r.opts.Runner, TargetDir: target,
+			Installation: j.p.InstallationID, Daily: agent.RedisBudget{Client: j.r.opts.Redis, Prefix: j.r.opts.KeyPrefix},
+			DailyLimit: j.r.opts.AgentConfig.DailyTokens,
+		})
+		endAgent()
+		if err != nil {
+			return review.Result{}, err
+		}
+		j.log.Info("agent review", "status", aug.Status, "comments", len(aug.Comments),
+			"tokens_in", aug.Usage.InputTokens, "tokens_out", aug.Usage.OutputTokens)
 	}
 	return res, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/queue"
@@ -53,8 +54,21 @@ func ForWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*Reviewer, 
 		}
 		dataDir = filepath.Join(cache, "symposium", "worker")
 	}
+	agentCfg, err := agent.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	ag, err := agent.New(agentCfg)
+	if err != nil {
+		return nil, fmt.Errorf("SYMPOSIUM_AGENT: %w", err)
+	}
+	if _, none := ag.(agent.None); none {
+		ag = nil
+	} else {
+		log.Info("agent configured", "backend", agentCfg.Backend, "model", agentCfg.Model)
+	}
 	return New(Options{
 		Clients: clients, Redis: conn.Redis(), Inspector: queue.New(conn, queue.DefaultTaskOptions()).Inspector(),
-		Runner: runner, DataDir: dataDir, Fetch: true,
+		Runner: runner, DataDir: dataDir, Fetch: true, Agent: ag, AgentConfig: agentCfg,
 	})
 }
