@@ -8,6 +8,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/symposium-dev/symposium/internal/redislock"
 )
 
 // newestTTL bounds how long the newest task of a pull request is remembered.
@@ -45,73 +47,23 @@ func (r *Reviewer) supersededNow(ctx context.Context, j *job) bool {
 	return err == nil && newest != "" && newest != j.taskID
 }
 
-var (
-	// renewScript extends the lease when the lock is still ours.
-	renewScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
-	// releaseScript deletes the lock when it is still ours.
-	releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
-)
-
-// errLockLost reports that the per-PR lock expired under a running task.
-var errLockLost = errors.New("lost the pull request's review lock")
-
 // lockPR waits for the pull request's lock and holds it, renewing its lease,
 // until the returned unlock is called. The returned context is cancelled
 // if the lease is lost.
 func (r *Reviewer) lockPR(ctx context.Context, j *job) (unlock func(), _ context.Context, err error) {
-	key, lease := r.prKey("lock", j), r.opts.LockLease
-	value := j.taskID
+	owner := j.taskID
 	if attempt, ok := asynq.GetRetryCount(ctx); ok {
-		value = fmt.Sprintf("%s#%d", j.taskID, attempt)
+		owner = fmt.Sprintf("%s#%d", j.taskID, attempt)
 	}
-	waited := false
-	for {
-		ok, err := r.opts.Redis.SetNX(ctx, key, value, lease).Result()
-		if err != nil {
-			return nil, ctx, fmt.Errorf("take the pull request's review lock: %w", err)
-		}
-		if ok {
-			break
-		}
-		if !waited {
+	return redislock.Lock{
+		Redis: r.opts.Redis,
+		Key:   r.prKey("lock", j),
+		Owner: owner,
+		Lease: r.opts.LockLease,
+		Name:  "the pull request's review lock",
+		Log:   j.log,
+		OnWait: func() {
 			j.log.Info("another worker is reviewing this pull request: waiting for it")
-			waited = true
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx, fmt.Errorf("wait for the pull request's review lock: %w", ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-	lockCtx, cancel := context.WithCancelCause(ctx)
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				n, err := renewScript.Run(lockCtx, r.opts.Redis, []string{key}, value, lease.Milliseconds()).Int()
-				if err == nil && n == 0 {
-					j.log.Error("review lock lost: stopping")
-					cancel(errLockLost)
-					return
-				}
-				if err != nil {
-					j.log.Warn("renew review lock", "err", err)
-				}
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		cancel(nil)
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer rcancel()
-		if err := releaseScript.Run(rctx, r.opts.Redis, []string{key}, value).Err(); err != nil {
-			j.log.Warn("release review lock (it expires with its lease)", "err", err)
-		}
-	}, lockCtx, nil
+		},
+	}.Hold(ctx)
 }
