@@ -19,7 +19,7 @@ const testRedisDB = "9"
 
 // realRedis connects to REDIS_URL (default redis://127.0.0.1:6379) on
 // database 9, flushed before and after the test.
-func realRedis(t *testing.T) *queue.Conn {
+func realRedis(t testing.TB) *queue.Conn {
 	t.Helper()
 	raw := os.Getenv("REDIS_URL")
 	if raw == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -138,7 +139,10 @@ func Route(event, deliveryID string, body []byte, opts RouteOptions) (Decision, 
 		return Decision{Outcome: OutcomeIgnored, Reason: "event not handled"}, nil
 	}
 	var e payload
-	if err := json.Unmarshal(body, &e); err != nil {
+	// go-json validates the whole body as encoding/json does, with the same
+	// errors, an order of magnitude faster on a 30 KB pull_request payload
+	// (the receiver's largest cost per delivery: see BenchmarkRoute).
+	if err := gojson.Unmarshal(body, &e); err != nil {
 		return Decision{}, badPayload("invalid JSON: %v", err)
 	}
 	switch event {
