@@ -106,7 +106,7 @@ func Augment(ctx context.Context, a Agent, in AugmentInput) (AugmentResult, erro
 	if err != nil {
 		return AugmentResult{}, err
 	}
-	if len(d.hunks) == 0 {
+	if !hasHeadLines(d) {
 		return AugmentResult{Status: StatusSkipped, Note: "Agent: skipped, the diff has no changed text lines."}, nil
 	}
 	if allHunksOmitted(p) {
@@ -171,7 +171,7 @@ func Augment(ctx context.Context, a Agent, in AugmentInput) (AugmentResult, erro
 }
 
 // verifyAll verifies patches and files each into res.
-func verifyAll(ctx context.Context, d *prDiff, in AugmentInput, patches []checkedPatch, res *AugmentResult) error {
+func verifyAll(ctx context.Context, d *review.Diff, in AugmentInput, patches []checkedPatch, res *AugmentResult) error {
 	head, err := filepath.Abs(in.HeadDir)
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/symposium-dev/symposium/review"
 )
 
 // itemHeader matches the first line of a Rust item that can enclose code.
@@ -20,20 +20,20 @@ const maxContextLines = 12
 // changed lines of one file, minus the lines the hunks already show. It is
 // a brace scan, not a parser: good enough to show the signature and body
 // around a change.
-func enclosingContext(path, src string, frags []*gitdiff.TextFragment) string {
+func enclosingContext(path, src string, hunks []review.Hunk) string {
 	lines := strings.Split(src, "\n")
 	shown := map[int]bool{}
-	for _, f := range frags {
-		for n := f.NewPosition; n < f.NewPosition+f.NewLines; n++ {
-			shown[int(n)] = true
+	for _, h := range hunks {
+		for n := h.NewStart; n < h.NewStart+h.NewLines; n++ {
+			shown[n] = true
 		}
 	}
 	want := map[int]bool{}
-	for _, f := range frags {
-		if f.NewLines == 0 {
+	for _, h := range hunks {
+		if h.NewLines == 0 {
 			continue
 		}
-		first := int(f.NewPosition)
+		first := h.NewStart
 		for _, it := range enclosingItems(lines, first) {
 			if it.end-it.start+1 > maxContextLines {
 				want[it.start] = true

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bluekeyes/go-gitdiff/gitdiff"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -76,35 +75,35 @@ func BuildPrompt(req Request) (Prompt, error) {
 	add(promptPart{priority: 3, section: "Pull request (untrusted data)", name: "pull request title and body", text: pr})
 
 	findings := findingsOnDiff(d, req.Findings)
-	for _, f := range d.files {
-		if f.IsDelete || f.IsBinary || len(f.TextFragments) == 0 {
+	for _, f := range d.Files {
+		if f.IsDelete || f.IsBinary || len(f.Hunks) == 0 {
 			continue
 		}
-		for _, frag := range f.TextFragments {
-			r := lineRange{int(frag.NewPosition), int(frag.NewPosition + frag.NewLines - 1)}
-			text := renderHunk(f.NewName, frag)
+		for i := range f.Hunks {
+			h := &f.Hunks[i]
+			text := renderHunk(f.NewPath, h)
 			prio := 1
-			if fs := findings[f.NewName]; len(fs) > 0 {
+			if fs := findings[f.NewPath]; len(fs) > 0 {
 				for _, fd := range fs {
-					if r.contains(fd.line) {
+					if h.ContainsNew(fd.line) {
 						text += fd.text
 						prio = 0
 					}
 				}
 			}
-			add(promptPart{priority: prio, section: "Changed hunks (untrusted data)", name: fmt.Sprintf("hunk %s:%d-%d", f.NewName, r.start, r.end), text: text})
+			add(promptPart{priority: prio, section: "Changed hunks (untrusted data)", name: fmt.Sprintf("hunk %s:%d-%d", f.NewPath, h.NewStart, h.NewStart+h.NewLines-1), text: text})
 		}
 		if req.HeadFile != nil {
 			// Context is worth at most a sixth of the file's hunks.
 			hunkTokens := 0
 			for _, p := range parts {
-				if strings.HasPrefix(p.name, "hunk "+f.NewName+":") {
+				if strings.HasPrefix(p.name, "hunk "+f.NewPath+":") {
 					hunkTokens += EstimateTokens(p.text)
 				}
 			}
-			if src, ok := req.HeadFile(f.NewName); ok {
-				if ctx := enclosingContext(f.NewName, string(src), f.TextFragments); ctx != "" && EstimateTokens(ctx) <= hunkTokens/6+40 {
-					add(promptPart{priority: 4, section: "Enclosing items of changed lines (untrusted data)", name: "context of " + f.NewName, text: ctx})
+			if src, ok := req.HeadFile(f.NewPath); ok {
+				if ctx := enclosingContext(f.NewPath, string(src), f.Hunks); ctx != "" && EstimateTokens(ctx) <= hunkTokens/6+40 {
+					add(promptPart{priority: 4, section: "Enclosing items of changed lines (untrusted data)", name: "context of " + f.NewPath, text: ctx})
 				}
 			}
 		}
@@ -149,34 +148,45 @@ func escapeUntrusted(s string) string {
 	return strings.NewReplacer("</untrusted", "&lt;/untrusted", "<untrusted", "&lt;untrusted").Replace(s)
 }
 
-// renderHunk renders one fragment with head line numbers.
-func renderHunk(path string, frag *gitdiff.TextFragment) string {
+// renderHunk renders one hunk with head line numbers.
+func renderHunk(path string, h *review.Hunk) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n", path)
-	n := int(frag.NewPosition)
 	// Two lines of context around a change are enough next to the
 	// enclosing items; git's third line costs tokens for little.
-	lines := frag.Lines
-	if lead := int(frag.LeadingContext) - hunkContext; lead > 0 {
-		lines, n = lines[lead:], n+lead
+	lines := h.Lines
+	if lead := contextRun(lines, 1) - hunkContext; lead > 0 {
+		lines = lines[lead:]
 	}
-	if trail := int(frag.TrailingContext) - hunkContext; trail > 0 {
+	if trail := contextRun(lines, -1) - hunkContext; trail > 0 {
 		lines = lines[:len(lines)-trail]
 	}
 	for _, l := range lines {
-		text := escapeUntrusted(strings.TrimSuffix(l.Line, "\n"))
-		switch l.Op {
-		case gitdiff.OpContext:
-			fmt.Fprintf(&b, "%d %s\n", n, text)
-			n++
-		case gitdiff.OpAdd:
-			fmt.Fprintf(&b, "%d+%s\n", n, text)
-			n++
-		case gitdiff.OpDelete:
+		text := escapeUntrusted(strings.TrimSuffix(l.Text, "\n"))
+		switch l.Kind {
+		case review.LineContext:
+			fmt.Fprintf(&b, "%d %s\n", l.NewLine, text)
+		case review.LineAdded:
+			fmt.Fprintf(&b, "%d+%s\n", l.NewLine, text)
+		case review.LineDeleted:
 			fmt.Fprintf(&b, "-%s\n", text)
 		}
 	}
 	return b.String()
+}
+
+// contextRun counts the context lines that lead lines (step 1) or trail
+// them (step -1).
+func contextRun(lines []review.DiffLine, step int) int {
+	i := 0
+	if step < 0 {
+		i = len(lines) - 1
+	}
+	n := 0
+	for ; i >= 0 && i < len(lines) && lines[i].Kind == review.LineContext; i += step {
+		n++
+	}
+	return n
 }
 
 // finding is one diagnostic on the diff, rendered for the prompt.
@@ -186,11 +196,11 @@ type finding struct {
 }
 
 // findingsOnDiff keeps the diagnostics whose primary span is on a hunk.
-func findingsOnDiff(d *prDiff, diags []review.Diagnostic) map[string][]finding {
+func findingsOnDiff(d *review.Diff, diags []review.Diagnostic) map[string][]finding {
 	out := map[string][]finding{}
 	for _, dg := range diags {
 		sp, ok := dg.Primary()
-		if !ok || !d.onDiff(sp.Path, sp.LineStart) {
+		if !ok || !onDiff(d, sp.Path, sp.LineStart) {
 			continue
 		}
 		msg, _, _ := strings.Cut(dg.Message, "\n")

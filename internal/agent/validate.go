@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
+
+	"github.com/symposium-dev/symposium/review"
 )
 
 // maxAnswerBytes caps the text collected from an agent.
@@ -70,7 +72,7 @@ type checkedPatch struct {
 }
 
 // validate applies the static checks to an answer.
-func validate(d *prDiff, r Response, lim Limits) validated {
+func validate(d *review.Diff, r Response, lim Limits) validated {
 	lim = lim.withDefaults()
 	v := validated{summary: sanitize(r.Summary, lim.MaxSummaryBytes)}
 	for _, c := range r.Comments {
@@ -83,7 +85,7 @@ func validate(d *prDiff, r Response, lim Limits) validated {
 		if start == 0 {
 			start = c.Line
 		}
-		if _, ok := d.hunkOf(c.Path, start, c.Line); ok {
+		if inOneHunk(d, c.Path, start, c.Line) {
 			c.StartLine = start
 			v.comments = append(v.comments, c)
 		} else {
@@ -114,7 +116,7 @@ func validate(d *prDiff, r Response, lim Limits) validated {
 // checkPatch parses a patch and refuses any that touches a file the pull
 // request did not change, .github/, adds build.rs, renames, deletes,
 // creates, changes modes or carries binary data.
-func checkPatch(d *prDiff, diff string) ([]*gitdiff.File, error) {
+func checkPatch(d *review.Diff, diff string) ([]*gitdiff.File, error) {
 	files, _, err := gitdiff.Parse(strings.NewReader(diff))
 	if err != nil {
 		return nil, fmt.Errorf("not a unified diff: %w", err)
@@ -136,7 +138,7 @@ func checkPatch(d *prDiff, diff string) ([]*gitdiff.File, error) {
 		switch {
 		case strings.HasPrefix(name, ".github/") || name == ".github":
 			return nil, fmt.Errorf("touches %s: .github/ is off limits", name)
-		case path.Base(name) == "build.rs" && (f.IsNew || !d.changed(name)):
+		case path.Base(name) == "build.rs" && (f.IsNew || !changed(d, name)):
 			return nil, fmt.Errorf("adds %s: build scripts are off limits", name)
 		case f.IsNew || f.IsDelete || f.IsRename || f.IsCopy:
 			return nil, fmt.Errorf("creates, deletes or renames %s", name)
@@ -148,7 +150,7 @@ func checkPatch(d *prDiff, diff string) ([]*gitdiff.File, error) {
 			return nil, fmt.Errorf("mode change of %s", name)
 		case strings.Contains("/"+name+"/", "/../") || path.IsAbs(name):
 			return nil, fmt.Errorf("path %s leaves the repository", name)
-		case !d.changed(name):
+		case !changed(d, name):
 			return nil, fmt.Errorf("touches %s, which the pull request does not change", name)
 		case len(f.TextFragments) == 0:
 			return nil, fmt.Errorf("no change to %s", name)

@@ -133,7 +133,7 @@ type suggestion struct {
 // suggestionsFor turns a verified patch into suggestions, or returns false
 // when one of its fragments is not within a single hunk of the pull
 // request's diff (GitHub accepts suggestions only there).
-func suggestionsFor(d *prDiff, files []*gitdiff.File) ([]suggestion, bool) {
+func suggestionsFor(d *review.Diff, files []*gitdiff.File) ([]suggestion, bool) {
 	var out []suggestion
 	for _, f := range files {
 		for _, frag := range f.TextFragments {
@@ -141,7 +141,7 @@ func suggestionsFor(d *prDiff, files []*gitdiff.File) ([]suggestion, bool) {
 			if !ok {
 				return nil, false
 			}
-			if _, ok := d.hunkOf(s.path, s.start, s.end); !ok {
+			if !inOneHunk(d, s.path, s.start, s.end) {
 				return nil, false
 			}
 			out = append(out, s)
