@@ -54,6 +54,8 @@ type Request struct {
 	SourceDir string
 	// Config is the repository's configuration; nil reads it from Base.
 	Config *config.Repo
+	// ConfigWarnings are the warnings of reading Config, shown in the summary.
+	ConfigWarnings []string
 	// Filter and MaxComments override the configuration when set.
 	Filter      review.Filter
 	MaxComments int
@@ -138,7 +140,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	}
 	var (
 		cfg                        = req.Config
-		warnings                   []string
+		warnings                   = req.ConfigWarnings
 		rawDiff                    []byte
 		cfgErr, diffErr, exportErr error
 	)

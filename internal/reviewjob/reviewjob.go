@@ -231,6 +231,15 @@ func (j *job) do(ctx context.Context) error {
 	j.log.Info("review started", "check_run", j.run.GetID(), "full", j.p.Full)
 
 	res, err := j.analyse(ctx, pr)
+	var off turnedOff
+	if errors.As(err, &off) {
+		j.log.Info("review skipped by the repository configuration", "reason", off.reason)
+		j.complete(ctx, githubapp.CheckRunResult{
+			Conclusion: "skipped", Title: "Not reviewed",
+			Summary: off.reason + "\n\nThe setting is read from `" + config.RepoConfigPath + "` on the base branch.",
+		})
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -291,10 +300,18 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	if err := os.MkdirAll(target, 0o700); err != nil {
 		return review.Result{}, fmt.Errorf("create target dir: %w", err)
 	}
+	repoCfg, warnings, err := analysis.LoadConfig(ctx, co.Dir, co.BaseSHA)
+	if err != nil {
+		return review.Result{}, permanentError{err}
+	}
+	if reason := skipReason(repoCfg, pr.GetDraft(), j.p.Full); reason != "" {
+		return review.Result{}, turnedOff{reason}
+	}
 	endAnalysis := observe.Stage(ctx, "analysis")
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA,
 		Runner: j.r.opts.Runner, TargetDir: target, SourceDir: source, Fetch: j.r.opts.Fetch,
+		Config: repoCfg, ConfigWarnings: warnings,
 	})
 	endAnalysis()
 	if err != nil {
@@ -388,4 +405,22 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// turnedOff reports a review the repository's configuration turns off.
+type turnedOff struct{ reason string }
+
+func (t turnedOff) Error() string { return t.reason }
+
+// skipReason says why the repository's configuration skips this review, or
+// "" when it runs. A full review (asked for with `/symposium review` or a
+// re-requested check) of a draft runs whatever the drafts setting says.
+func skipReason(cfg *config.Repo, draft, full bool) string {
+	switch {
+	case !cfg.ReviewEnabled():
+		return "Reviews are turned off for this repository (`review.enabled = false`)."
+	case draft && !full && !cfg.Review.Drafts:
+		return "This pull request is a draft, and the repository does not ask for reviews of drafts (`review.drafts = true`). Mark it ready for review, or comment `/symposium review`."
+	}
+	return ""
 }
