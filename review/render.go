@@ -50,12 +50,21 @@ func usefulNotes(notes []string) []string {
 	var out []string
 	for _, n := range notes {
 		bare := strings.TrimPrefix(strings.TrimPrefix(n, "help: "), "note: ")
-		if strings.HasPrefix(bare, "for further information visit") || strings.TrimSpace(n) == "" {
+		if strings.HasPrefix(bare, "for further information visit") || strings.TrimSpace(n) == "" || isLevelNote(bare) {
 			continue
 		}
 		out = append(out, n)
 	}
 	return out
+}
+
+// isLevelNote tells rustc's "`#[warn(clippy::len_zero)]` on by default"
+// and "the lint level is defined here" notes, which say how the lint was
+// enabled, not what is wrong.
+func isLevelNote(n string) bool {
+	return (strings.HasPrefix(n, "`#[") || strings.HasPrefix(n, "`-")) &&
+		(strings.HasSuffix(n, "on by default") || strings.Contains(n, "implied by")) ||
+		strings.HasPrefix(n, "the lint level is defined here")
 }
 
 // fence returns a code fence longer than any backtick run in content.
@@ -138,8 +147,7 @@ func renderComment(dr *draft) Comment {
 			b.WriteString("\n> [!NOTE]\n> rustc marks this suggestion as possibly incorrect: check it before committing.\n")
 		}
 		block := s.Block()
-		f := fence(block)
-		fmt.Fprintf(&b, "\n%ssuggestion\n%s\n%s\n", f, block, f)
+		b.WriteString("\n" + SuggestionBlock(block))
 		c.StartLine, c.Line = s.StartLine, s.EndLine
 		c.Suggestion = &block
 	} else {

@@ -20,9 +20,9 @@ func shortSHA(s string) string {
 func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft, unlocated []Diagnostic) string {
 	var b strings.Builder
 	b.WriteString("## Symposium review\n\n")
-	fmt.Fprintf(&b, "Reviewed `%s..%s` (filter `%s`): %d findings, %d on the changed lines, %d inline comments.\n",
+	fmt.Fprintf(&b, "Reviewed `%s..%s` (filter `%s`): %s, %d on the changed lines, %s.\n",
 		shortSHA(res.BaseSHA), shortSHA(res.HeadSHA), filter,
-		res.Stats.DiagnosticsTotal, res.Stats.DiagnosticsOnDiff, len(res.Comments))
+		plural(res.Stats.DiagnosticsTotal, "finding"), res.Stats.DiagnosticsOnDiff, plural(len(res.Comments), "inline comment"))
 
 	switch {
 	case res.CompileErrorOnDiff:
@@ -66,12 +66,12 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 		off = append(off, fmt.Sprintf("**%s** (%s) %s", d.Severity, d.Source, oneLine(d.Message)))
 	}
 	if len(off) > 0 {
-		fmt.Fprintf(&b, "\n<details><summary>%d findings outside the changed lines</summary>\n\n", len(off))
+		fmt.Fprintf(&b, "\n<details><summary>%s outside the changed lines</summary>\n\n", plural(len(off), "finding"))
 		writeList(&b, off)
 		b.WriteString("\n</details>\n")
 	}
 	if ignoredCount > 0 {
-		fmt.Fprintf(&b, "\n%d findings in ignored paths are not shown.\n", ignoredCount)
+		fmt.Fprintf(&b, "\n%s in ignored paths not shown.\n", plural(ignoredCount, "finding"))
 	}
 	return b.String()
 }
@@ -136,4 +136,12 @@ func containsSource(list []Source, s Source) bool {
 		}
 	}
 	return false
+}
+
+// plural writes a count and a noun, with an s unless the count is one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,0 +1,63 @@
+package review
+
+import (
+	"strings"
+
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
+)
+
+// Suggestion is a change as GitHub suggests it in a review comment: head
+// lines StartLine..EndLine of Path replaced by Text (lines joined by "\n";
+// empty deletes them).
+type Suggestion struct {
+	Path               string
+	StartLine, EndLine int
+	Text               string
+}
+
+// FragmentSuggestion turns one fragment of a patch to head file path into
+// a suggestion, its outer context lines left out: the remaining old lines
+// are the head lines to replace, the new lines their replacement. A pure
+// insertion keeps one neighbouring line to anchor on. It returns false when
+// the fragment has no line to anchor on.
+func FragmentSuggestion(path string, frag *gitdiff.TextFragment) (Suggestion, bool) {
+	lead, trail := int(frag.LeadingContext), int(frag.TrailingContext)
+	if frag.LinesDeleted == 0 {
+		switch {
+		case lead > 0:
+			lead--
+		case trail > 0:
+			trail--
+		default:
+			return Suggestion{}, false
+		}
+	}
+	mid := frag.Lines[lead : len(frag.Lines)-trail]
+	start := int(frag.OldPosition) + lead
+	var oldN int
+	var repl []string
+	for _, l := range mid {
+		if l.Op != gitdiff.OpAdd {
+			oldN++
+		}
+		if l.Op != gitdiff.OpDelete {
+			repl = append(repl, strings.TrimSuffix(l.Line, "\n"))
+		}
+	}
+	if oldN == 0 {
+		return Suggestion{}, false
+	}
+	return Suggestion{Path: path, StartLine: start, EndLine: start + oldN - 1, Text: strings.Join(repl, "\n")}, true
+}
+
+// SuggestionBlock renders text (replacement lines joined by "\n", without
+// a final newline) as a ```suggestion block ending with a newline, its
+// fence longer than any backtick run in text. An empty text is an empty
+// block, which GitHub applies as deleting the lines.
+func SuggestionBlock(text string) string {
+	f := fence(text)
+	if text != "" {
+		text += "\n"
+	}
+	return f + "suggestion\n" + text + f + "\n"
+}
