@@ -227,13 +227,12 @@ func agentComment(headFile func(string) ([]byte, bool), c Comment) review.Commen
 }
 
 // suggestionComment turns one verified fragment into a suggestion comment.
-func suggestionComment(headFile func(string) ([]byte, bool), desc string, s suggestion) review.Comment {
-	fp := review.Fingerprint(s.path, "agent", headLine(headFile, s.path, s.start)+"\x00"+s.text, 1)
-	f := fence(s.text)
-	text := s.text
-	body := fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%ssuggestion\n%s\n%s\n\n%s\n", desc, f, text, f, review.Marker(fp))
+func suggestionComment(headFile func(string) ([]byte, bool), desc string, s review.Suggestion) review.Comment {
+	fp := review.Fingerprint(s.Path, "agent", headLine(headFile, s.Path, s.StartLine)+"\x00"+s.Text, 1)
+	text := s.Text
+	body := fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%s\n%s\n", desc, review.SuggestionBlock(text), review.Marker(fp))
 	return review.Comment{
-		Path: s.path, Line: s.end, StartLine: s.start, Side: review.SideRight,
+		Path: s.Path, Line: s.EndLine, StartLine: s.StartLine, Side: review.SideRight,
 		Source: review.SourceAgent, Rule: "agent", Severity: review.SeverityNote,
 		Body: body, Suggestion: &text, Fingerprint: fp,
 	}

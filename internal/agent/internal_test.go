@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/symposium-dev/symposium/internal/sandbox"
-
-	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
 
 const smallDiff = `diff --git a/src/lib.rs b/src/lib.rs
@@ -61,29 +59,6 @@ func TestExtractResponse(t *testing.T) {
 	}
 	if _, err := ParseResponse([]byte(`{"summary": "x", "comments": [], "patches": [], "approve": true}`)); err == nil {
 		t.Error("unknown field accepted")
-	}
-}
-
-func TestFragmentSuggestion(t *testing.T) {
-	for _, tt := range []struct {
-		name, diff string
-		start, end int
-		text       string
-	}{
-		{"replace", "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n", 2, 2, "B"},
-		{"insert anchors on the line before", "@@ -1,2 +1,3 @@\n a\n+new\n b\n", 1, 1, "a\nnew"},
-		{"delete", "@@ -1,3 +1,2 @@\n a\n-b\n c\n", 2, 2, ""},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			files, _, err := gitdiff.Parse(strings.NewReader("diff --git a/x b/x\n--- a/x\n+++ b/x\n" + tt.diff))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, ok := fragmentSuggestion("x", files[0].TextFragments[0])
-			if !ok || s.start != tt.start || s.end != tt.end || s.text != tt.text {
-				t.Errorf("got %+v %v", s, ok)
-			}
-		})
 	}
 }
 

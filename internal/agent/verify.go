@@ -122,78 +122,22 @@ func errorKeys(diags []review.Diagnostic) map[string]int {
 	return m
 }
 
-// suggestion is one fragment of a patch as a GitHub suggestion: head lines
-// start..end replaced by text.
-type suggestion struct {
-	path       string
-	start, end int
-	text       string
-}
-
 // suggestionsFor turns a verified patch into suggestions, or returns false
 // when one of its fragments is not within a single hunk of the pull
 // request's diff (GitHub accepts suggestions only there).
-func suggestionsFor(d *review.Diff, files []*gitdiff.File) ([]suggestion, bool) {
-	var out []suggestion
+func suggestionsFor(d *review.Diff, files []*gitdiff.File) ([]review.Suggestion, bool) {
+	var out []review.Suggestion
 	for _, f := range files {
 		for _, frag := range f.TextFragments {
-			s, ok := fragmentSuggestion(f.NewName, frag)
+			s, ok := review.FragmentSuggestion(f.NewName, frag)
 			if !ok {
 				return nil, false
 			}
-			if !inOneHunk(d, s.path, s.start, s.end) {
+			if !inOneHunk(d, s.Path, s.StartLine, s.EndLine) {
 				return nil, false
 			}
 			out = append(out, s)
 		}
 	}
 	return out, len(out) > 0
-}
-
-// fragmentSuggestion drops a fragment's outer context lines: the remaining
-// old lines are the head lines to replace, the new lines their replacement.
-// A pure insertion keeps one context line to anchor on.
-func fragmentSuggestion(path string, frag *gitdiff.TextFragment) (suggestion, bool) {
-	lines := frag.Lines
-	lead, trail := int(frag.LeadingContext), int(frag.TrailingContext)
-	if int(frag.LinesDeleted) == 0 {
-		switch {
-		case lead > 0:
-			lead--
-		case trail > 0:
-			trail--
-		default:
-			return suggestion{}, false
-		}
-	}
-	mid := lines[lead : len(lines)-trail]
-	start := int(frag.OldPosition) + lead
-	var oldN int
-	var repl []string
-	for _, l := range mid {
-		if l.Op != gitdiff.OpAdd {
-			oldN++
-		}
-		if l.Op != gitdiff.OpDelete {
-			repl = append(repl, strings.TrimSuffix(l.Line, "\n"))
-		}
-	}
-	if oldN == 0 {
-		return suggestion{}, false
-	}
-	return suggestion{path: path, start: start, end: start + oldN - 1, text: strings.Join(repl, "\n")}, true
-}
-
-// fence returns a code fence longer than any backtick run in s.
-func fence(s string) string {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
 }
