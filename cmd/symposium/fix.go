@@ -6,12 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/symposium-dev/symposium/internal/fix"
-	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
 // runFix runs the fix pipeline on a local checkout: the verified fixes are
@@ -22,10 +19,7 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	repo := fs.String("repo", ".", "the git work tree to fix, checked out at the head")
 	base := fs.String("base", "", "the base revision (required): files changed since the merge base are fixed")
 	commit := fs.Bool("commit", false, "commit the fixes (with your git identity) instead of leaving them in the work tree")
-	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
-	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "where cargo's target directory persists between runs (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
-	targetDir := fs.String("target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
-	fetch := fs.Bool("fetch", true, "run `cargo fetch` (with network) before the offline fixes")
+	local := addLocalFlags(fs, "where cargo's target directory persists between runs", "fixes")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: symposium fix --base REV [--repo DIR] [--commit] [--sandbox bwrap|none]")
 		fmt.Fprintln(stderr)
@@ -52,25 +46,17 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return errUsage
 	}
-	runner, err := sandbox.New(*sandboxMode, sandbox.DefaultLimits())
-	if err != nil {
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	repoDir, err := filepath.Abs(*repo)
+	runner, err := local.runner()
 	if err != nil {
 		return err
 	}
-	dirs, err := cacheDirs(*cacheDir, *targetDir, repoDir)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockDir(dirs.lock)
+	repoDir, dirs, unlock, err := local.lockRepo(*repo)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 
-	res, err := fix.Run(ctx, fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: *fetch})
+	res, err := fix.Run(ctx, fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: local.fetch})
 	var ve *fix.VerifyError
 	switch {
 	case errors.As(err, &ve):

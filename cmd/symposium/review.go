@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/analysis"
@@ -30,11 +26,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	head := fs.String("head", "HEAD", "the head revision")
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	filter := fs.String("filter", "", "which findings become comments: added, diff_context, file or all (default: the repository's setting, else added)")
-	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
 	agentName := fs.String("agent", os.Getenv("SYMPOSIUM_AGENT"), "the agent that reviews beside clippy: none, anthropic, openai or acp (env SYMPOSIUM_AGENT; default none)")
-	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "where target and source directories persist between runs (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
-	targetDir := fs.String("target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
-	fetch := fs.Bool("fetch", true, "run `cargo fetch` (with network) before the offline analysis")
+	local := addLocalFlags(fs, "where target and source directories persist between runs", "analysis")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: symposium review --base REV [--repo DIR] [--head REV] [--format markdown|json] [--filter added|diff_context|file|all] [--sandbox bwrap|none] [--agent none|anthropic|openai|acp]")
 		fmt.Fprintln(stderr)
@@ -76,26 +69,18 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *filter == "" {
 		f = ""
 	}
-	runner, err := sandbox.New(*sandboxMode, sandbox.DefaultLimits())
+	runner, err := local.runner()
 	if err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return err
 	}
-	if agentCfg.Runner == nil && agentCfg.Backend == "acp" && *sandboxMode == sandbox.ModeNone {
+	if agentCfg.Runner == nil && agentCfg.Backend == "acp" && local.sandbox == sandbox.ModeNone {
 		agentCfg.Runner = runner
 	}
 	ag, err := agent.New(agentCfg)
 	if err != nil {
 		return usageErr("--agent: %v", err)
 	}
-	repoDir, err := filepath.Abs(*repo)
-	if err != nil {
-		return err
-	}
-	dirs, err := cacheDirs(*cacheDir, *targetDir, repoDir)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockDir(dirs.lock)
+	repoDir, dirs, unlock, err := local.lockRepo(*repo)
 	if err != nil {
 		return err
 	}
@@ -104,7 +89,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: repoDir, Base: *base, Head: *head,
 		Runner: runner, TargetDir: dirs.target, SourceDir: dirs.source,
-		Filter: f, Fetch: *fetch,
+		Filter: f, Fetch: local.fetch,
 	})
 	if err != nil {
 		return err
@@ -138,51 +123,4 @@ func Markdown(res review.Result) string {
 		fmt.Fprintf(&b, "\n---\n\n### `%s`\n\n%s", loc, c.Body)
 	}
 	return b.String()
-}
-
-type reviewDirs struct{ target, source, lock string }
-
-// cacheDirs picks the per-repository directories: a warm target dir and a
-// source dir that keeps unchanged files' times between runs.
-func cacheDirs(cacheDir, targetDir, repoDir string) (reviewDirs, error) {
-	if cacheDir == "" {
-		userCache, err := os.UserCacheDir()
-		if err != nil {
-			return reviewDirs{}, fmt.Errorf("cache directory: %w (set --cache-dir)", err)
-		}
-		cacheDir = filepath.Join(userCache, "symposium")
-	}
-	sum := sha256.Sum256([]byte(repoDir))
-	key := hex.EncodeToString(sum[:8])
-	d := reviewDirs{
-		target: filepath.Join(cacheDir, "target", key),
-		source: filepath.Join(cacheDir, "src", key),
-		lock:   filepath.Join(cacheDir, "src", key+".lock"),
-	}
-	if targetDir != "" {
-		d.target = targetDir
-	}
-	for _, dir := range []string{d.target, filepath.Dir(d.source)} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return reviewDirs{}, fmt.Errorf("cache directory: %w", err)
-		}
-	}
-	return d, nil
-}
-
-// lockDir takes an exclusive lock so two reviews of one repository do not
-// share a source directory at once.
-func lockDir(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/symposium-dev/symposium/internal/sandbox"
+)
+
+// localFlags are the flags of the subcommands that run cargo on a local
+// repository (review, fix).
+type localFlags struct {
+	sandbox   string
+	cacheDir  string
+	targetDir string
+	fetch     bool
+}
+
+// addLocalFlags defines --sandbox, --cache-dir, --target-dir and --fetch on
+// fs. cacheHelp says what persists in the cache dir; work names what runs
+// offline after `cargo fetch`.
+func addLocalFlags(fs *flag.FlagSet, cacheHelp, work string) *localFlags {
+	l := &localFlags{}
+	fs.StringVar(&l.sandbox, "sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted repositories")
+	fs.StringVar(&l.cacheDir, "cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), cacheHelp+" (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
+	fs.StringVar(&l.targetDir, "target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
+	fs.BoolVar(&l.fetch, "fetch", true, "run `cargo fetch` (with network) before the offline "+work)
+	return l
+}
+
+// runner returns the sandbox that runs cargo.
+func (l *localFlags) runner() (sandbox.Runner, error) {
+	r, err := sandbox.New(l.sandbox, sandbox.DefaultLimits())
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return r, nil
+}
+
+// lockRepo resolves repo, picks its cache directories and takes their lock;
+// the caller calls unlock when done.
+func (l *localFlags) lockRepo(repo string) (repoDir string, dirs localDirs, unlock func(), err error) {
+	repoDir, err = filepath.Abs(repo)
+	if err != nil {
+		return "", localDirs{}, nil, err
+	}
+	dirs, err = cacheDirs(l.cacheDir, l.targetDir, repoDir)
+	if err != nil {
+		return "", localDirs{}, nil, err
+	}
+	unlock, err = lockDir(dirs.lock)
+	if err != nil {
+		return "", localDirs{}, nil, err
+	}
+	return repoDir, dirs, unlock, nil
+}
+
+// localDirs are the per-repository cache directories and their lock file.
+type localDirs struct{ target, source, lock string }
+
+// cacheDirs picks the per-repository directories: a warm target dir and a
+// source dir that keeps unchanged files' times between runs.
+func cacheDirs(cacheDir, targetDir, repoDir string) (localDirs, error) {
+	if cacheDir == "" {
+		userCache, err := os.UserCacheDir()
+		if err != nil {
+			return localDirs{}, fmt.Errorf("cache directory: %w (set --cache-dir)", err)
+		}
+		cacheDir = filepath.Join(userCache, "symposium")
+	}
+	sum := sha256.Sum256([]byte(repoDir))
+	key := hex.EncodeToString(sum[:8])
+	d := localDirs{
+		target: filepath.Join(cacheDir, "target", key),
+		source: filepath.Join(cacheDir, "src", key),
+		lock:   filepath.Join(cacheDir, "src", key+".lock"),
+	}
+	if targetDir != "" {
+		d.target = targetDir
+	}
+	for _, dir := range []string{d.target, filepath.Dir(d.source)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return localDirs{}, fmt.Errorf("cache directory: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// lockDir takes an exclusive lock so two runs on one repository do not
+// share a source directory at once.
+func lockDir(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
