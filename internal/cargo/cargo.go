@@ -60,17 +60,7 @@ var (
 // the sandbox and returns its diagnostics, paths relative to dir. A compile
 // error is a diagnostic; the error is for a cargo that could not run.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
-	args := []string{"cargo", "clippy", "--all-targets", "--message-format=json", "--offline", "--color=never"}
-	if len(opts.Packages) == 0 {
-		args = append(args, "--workspace")
-	}
-	for _, p := range opts.Packages {
-		args = append(args, "--package", p)
-	}
-	args = append(args, opts.ExtraArgs...)
-	if len(opts.LintArgs) > 0 {
-		args = append(append(args, "--"), opts.LintArgs...)
-	}
+	args := clippyArgs(opts, "--all-targets", "--message-format=json", "--offline", "--color=never")
 	res, err := run(ctx, dir, opts, args, false)
 	if err != nil {
 		return nil, err
@@ -228,4 +218,22 @@ func tail(b []byte) string {
 		s = "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// clippyArgs returns the argv of `cargo clippy` with flags, then the
+// packages of opts (the whole workspace by default), its extra arguments
+// and, after "--", its lint arguments.
+func clippyArgs(opts Options, flags ...string) []string {
+	args := append([]string{"cargo", "clippy"}, flags...)
+	if len(opts.Packages) == 0 {
+		args = append(args, "--workspace")
+	}
+	for _, p := range opts.Packages {
+		args = append(args, "--package", p)
+	}
+	args = append(args, opts.ExtraArgs...)
+	if len(opts.LintArgs) > 0 {
+		args = append(append(args, "--"), opts.LintArgs...)
+	}
+	return args
 }

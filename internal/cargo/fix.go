@@ -21,18 +21,8 @@ func ClippyFix(ctx context.Context, dir string, files []string, opts Options) ([
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"cargo", "clippy", "--fix", "--allow-dirty", "--allow-staged", "--allow-no-vcs",
-		"--all-targets", "--offline", "--color=never"}
-	if len(opts.Packages) == 0 {
-		args = append(args, "--workspace")
-	}
-	for _, p := range opts.Packages {
-		args = append(args, "--package", p)
-	}
-	args = append(args, opts.ExtraArgs...)
-	if len(opts.LintArgs) > 0 {
-		args = append(append(args, "--"), opts.LintArgs...)
-	}
+	args := clippyArgs(opts, "--fix", "--allow-dirty", "--allow-staged", "--allow-no-vcs",
+		"--all-targets", "--offline", "--color=never")
 	res, runErr := run(ctx, dir, opts, args, false)
 	after, err := snapshot(dir)
 	if err != nil {
