@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/fix"
 	"github.com/symposium-dev/symposium/internal/githubapp"
+	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/internal/tasks"
 	"github.com/symposium-dev/symposium/worker"
@@ -88,22 +87,14 @@ func New(opts Options) (*Commander, error) {
 	case opts.DataDir == "":
 		return nil, errors.New("commandjob: Options.DataDir is required")
 	}
-	if opts.LockLease <= 0 {
-		opts.LockLease = 30 * time.Second
-	}
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "symposium:"
 	}
-	abs, err := filepath.Abs(opts.DataDir)
+	dataDir, err := reviewjob.MakeDataDir(opts.DataDir, "git", "target", "work")
 	if err != nil {
-		return nil, fmt.Errorf("commandjob: data dir: %w", err)
+		return nil, fmt.Errorf("commandjob: %w", err)
 	}
-	opts.DataDir = abs
-	for _, d := range []string{"git", "target", "work"} {
-		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
-			return nil, fmt.Errorf("commandjob: data dir: %w", err)
-		}
-	}
+	opts.DataDir = dataDir
 	return &Commander{opts: opts}, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/internal/reviewjob"
-	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/worker"
 )
 
@@ -32,21 +31,13 @@ func ForWorker(cfg *config.App, conn *queue.Conn, reviewer worker.Reviewer, log 
 	if err != nil {
 		return nil, err
 	}
-	mode := os.Getenv(reviewjob.EnvSandbox)
-	if mode == "" {
-		mode = sandbox.ModeBwrap
-	}
-	runner, err := sandbox.New(mode, sandbox.DefaultLimits())
+	runner, _, err := reviewjob.RunnerFromEnv()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", reviewjob.EnvSandbox, err)
+		return nil, err
 	}
-	dataDir := os.Getenv(reviewjob.EnvDataDir)
-	if dataDir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", reviewjob.EnvDataDir, err)
-		}
-		dataDir = filepath.Join(cache, "symposium", "worker")
+	dataDir, err := reviewjob.DataDirFromEnv()
+	if err != nil {
+		return nil, err
 	}
 	opts := Options{Clients: clients, Redis: conn.Redis(), Runner: runner, DataDir: filepath.Join(dataDir, "commands"),
 		Fetch: true, Reviewer: reviewer}

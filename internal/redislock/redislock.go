@@ -23,10 +23,13 @@ var (
 // another owner took the key.
 var ErrLost = errors.New("redislock: lease lost")
 
+// DefaultLease is the lease of a Lock that sets none.
+const DefaultLease = 30 * time.Second
+
 // defaultPoll is how often a busy lock is tried again.
 const defaultPoll = 250 * time.Millisecond
 
-// Lock describes a lease lock; its zero Poll and Log take defaults.
+// Lock describes a lease lock; its zero Lease, Poll and Log take defaults.
 type Lock struct {
 	// Redis holds the lock; required.
 	Redis redis.UniversalClient
@@ -35,7 +38,7 @@ type Lock struct {
 	// Owner identifies the holder; only the owner renews or releases.
 	Owner string
 	// Lease is how long the lock outlives a holder that stopped renewing;
-	// it is renewed every third of it.
+	// it is renewed every third of it (default DefaultLease).
 	Lease time.Duration
 	// Name names the lock in errors and logs, e.g. "the pull request's fix lock".
 	Name string
@@ -52,7 +55,7 @@ type Lock struct {
 // lost. Hold fails when Redis fails or ctx ends while waiting.
 func (l Lock) Hold(ctx context.Context) (unlock func(), _ context.Context, err error) {
 	if l.Lease <= 0 {
-		return nil, ctx, fmt.Errorf("take %s: lease %v is not positive", l.Name, l.Lease)
+		l.Lease = DefaultLease
 	}
 	poll, log := l.Poll, l.Log
 	if poll <= 0 {

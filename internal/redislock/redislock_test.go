@@ -146,12 +146,17 @@ func TestHold(t *testing.T) {
 	}
 }
 
-func TestHoldRejectsNoLease(t *testing.T) {
+func TestHoldDefaultLease(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	if _, _, err := (Lock{Redis: rdb, Key: key, Owner: "me", Name: "the test lock"}).Hold(t.Context()); err == nil {
-		t.Fatal("Hold with no lease: want an error")
+	unlock, _, err := Lock{Redis: rdb, Key: key, Owner: "me", Name: "the test lock"}.Hold(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if got := mr.TTL(key); got != DefaultLease {
+		t.Errorf("lease = %v, want DefaultLease (%v)", got, DefaultLease)
 	}
 }
 

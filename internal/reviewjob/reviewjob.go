@@ -118,22 +118,14 @@ func New(opts Options) (*Reviewer, error) {
 		}
 	}
 	opts.Conclusions = opts.Conclusions.withDefaults()
-	if opts.LockLease <= 0 {
-		opts.LockLease = 30 * time.Second
-	}
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "symposium:"
 	}
-	abs, err := filepath.Abs(opts.DataDir)
+	dataDir, err := MakeDataDir(opts.DataDir, "git", "target", "src", "work")
 	if err != nil {
-		return nil, fmt.Errorf("reviewjob: data dir: %w", err)
+		return nil, fmt.Errorf("reviewjob: %w", err)
 	}
-	opts.DataDir = abs
-	for _, d := range []string{"git", "target", "src", "work"} {
-		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
-			return nil, fmt.Errorf("reviewjob: data dir: %w", err)
-		}
-	}
+	opts.DataDir = dataDir
 	return &Reviewer{opts: opts}, nil
 }
 

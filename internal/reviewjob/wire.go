@@ -35,24 +35,16 @@ func ForWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*Reviewer, 
 	if err != nil {
 		return nil, err
 	}
-	mode := os.Getenv(EnvSandbox)
-	if mode == "" {
-		mode = sandbox.ModeBwrap
-	}
-	runner, err := sandbox.New(mode, sandbox.DefaultLimits())
+	runner, mode, err := RunnerFromEnv()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", EnvSandbox, err)
+		return nil, err
 	}
 	if mode == sandbox.ModeNone {
 		log.Warn(EnvSandbox + "=none: pull requests' build scripts and macros run unsandboxed; use only for trusted repositories")
 	}
-	dataDir := os.Getenv(EnvDataDir)
-	if dataDir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvDataDir, err)
-		}
-		dataDir = filepath.Join(cache, "symposium", "worker")
+	dataDir, err := DataDirFromEnv()
+	if err != nil {
+		return nil, err
 	}
 	agentCfg, err := agent.ConfigFromEnv(os.Getenv)
 	if err != nil {
@@ -71,4 +63,46 @@ func ForWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*Reviewer, 
 		Clients: clients, Redis: conn.Redis(), Inspector: queue.New(conn, queue.DefaultTaskOptions()).Inspector(),
 		Runner: runner, DataDir: dataDir, Fetch: true, Agent: ag, AgentConfig: agentCfg,
 	})
+}
+
+// RunnerFromEnv returns the sandbox EnvSandbox names ("bwrap" by default)
+// and its mode.
+func RunnerFromEnv() (_ sandbox.Runner, mode string, _ error) {
+	mode = os.Getenv(EnvSandbox)
+	if mode == "" {
+		mode = sandbox.ModeBwrap
+	}
+	runner, err := sandbox.New(mode, sandbox.DefaultLimits())
+	if err != nil {
+		return nil, mode, fmt.Errorf("%s: %w", EnvSandbox, err)
+	}
+	return runner, mode, nil
+}
+
+// DataDirFromEnv returns the worker's data dir: EnvDataDir, else
+// symposium/worker under the user cache dir.
+func DataDirFromEnv() (string, error) {
+	if dir := os.Getenv(EnvDataDir); dir != "" {
+		return dir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", EnvDataDir, err)
+	}
+	return filepath.Join(cache, "symposium", "worker"), nil
+}
+
+// MakeDataDir makes dir absolute and creates it with its subdirs (owner
+// only); it returns the absolute dir.
+func MakeDataDir(dir string, subdirs ...string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	for _, d := range subdirs {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
+			return "", fmt.Errorf("data dir: %w", err)
+		}
+	}
+	return abs, nil
 }
