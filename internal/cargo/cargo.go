@@ -99,6 +99,10 @@ func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic,
 // code, so that the analysis can run offline. Without registry or git
 // dependencies it downloads nothing.
 func Fetch(ctx context.Context, dir string, opts Options) error {
+	if nothingToFetch(dir) {
+		runsTotal.WithLabelValues("fetch", "skipped").Inc()
+		return nil
+	}
 	res, err := run(ctx, dir, opts, []string{"cargo", "fetch", "--color=never"}, true)
 	if err != nil {
 		return err
@@ -236,4 +240,21 @@ func clippyArgs(opts Options, flags ...string) []string {
 		args = append(append(args, "--"), opts.LintArgs...)
 	}
 	return args
+}
+
+// nothingToFetch reports a workspace whose Cargo.lock names no package
+// from a registry or a git repository: every package is local, so `cargo
+// fetch` would download nothing. Without a lock file cargo may have to
+// resolve dependencies, so it is not skipped.
+func nothingToFetch(dir string) bool {
+	lock, err := os.ReadFile(filepath.Join(dir, "Cargo.lock"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(lock), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "source = ") {
+			return false
+		}
+	}
+	return true
 }
