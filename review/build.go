@@ -134,7 +134,7 @@ func Build(in Input) Result {
 			Fingerprint: Fingerprint(p.Path, d.Rule, lineText, occurrences[key]),
 		})
 		f := &res.Findings[len(res.Findings)-1]
-		if ignored(opts.IgnorePaths, p.Path) {
+		if MatchAny(opts.IgnorePaths, p.Path) {
 			f.Ignored = true
 			continue
 		}
@@ -229,7 +229,9 @@ func keep(f Filter, d *Diff, p Span) bool {
 	}
 }
 
-func ignored(globs []string, path string) bool {
+// MatchAny reports whether slash-separated path matches one of the
+// doublestar globs (invalid globs match nothing).
+func MatchAny(globs []string, path string) bool {
 	for _, g := range globs {
 		if ok, _ := doublestar.Match(g, path); ok {
 			return true

@@ -21,7 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -216,7 +215,7 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 	changed := diff.ChangedPaths()
 	var rsFiles []string
 	for _, p := range changed {
-		if strings.HasSuffix(p, ".rs") && !matchesAny(opts.IgnorePaths, p) {
+		if strings.HasSuffix(p, ".rs") && !review.MatchAny(opts.IgnorePaths, p) {
 			rsFiles = append(rsFiles, p)
 		}
 	}
@@ -290,15 +289,6 @@ func packagesToCheck(ctx context.Context, src string, diff *review.Diff, copts c
 	}
 	slog.Info("large workspace: checking the packages owning changed files", "members", len(members), "packages", owners)
 	return owners, nil
-}
-
-func matchesAny(globs []string, p string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, p); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // headFiles reads files of the head commit from git, not from the export,

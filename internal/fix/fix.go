@@ -21,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -201,7 +200,7 @@ func fixableFiles(ctx context.Context, dir, mergeBase, head string, ignore []str
 	}
 	var files []string
 	for _, f := range lines(out) {
-		if !strings.HasSuffix(f, ".rs") || !allowed(f) || matchesAny(ignore, f) {
+		if !strings.HasSuffix(f, ".rs") || !allowed(f) || review.MatchAny(ignore, f) {
 			continue
 		}
 		files = append(files, f)
@@ -214,15 +213,6 @@ func fixableFiles(ctx context.Context, dir, mergeBase, head string, ignore []str
 // (workflows above all), nor build scripts.
 func allowed(p string) bool {
 	return !strings.HasPrefix(p, ".github/") && path.Base(p) != "build.rs"
-}
-
-func matchesAny(globs []string, p string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, p); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // pipeline is the state of one run.
