@@ -30,21 +30,15 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
+	usageErr := usageErrorf(fs, stderr)
 	switch {
 	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "symposium fix: unexpected arguments %q\n", fs.Args())
-		fs.Usage()
-		return errUsage
+		return usageErr("unexpected arguments %q", fs.Args())
 	case *base == "":
-		fmt.Fprintln(stderr, "symposium fix: --base is required")
-		fs.Usage()
-		return errUsage
+		return usageErr("--base is required")
 	}
 	runner, err := local.runner()
 	if err != nil {

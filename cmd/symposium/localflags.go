@@ -3,14 +3,38 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
 
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
+
+// parseFlags parses args into fs: -h is flag.ErrHelp, a bad flag (which fs
+// has already reported) is errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// usageErrorf returns a function that prints "symposium <fs name>: <message>"
+// and fs's usage to stderr and returns errUsage.
+func usageErrorf(fs *flag.FlagSet, stderr io.Writer) func(format string, a ...any) error {
+	return func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "symposium "+fs.Name()+": "+format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+}
 
 // localFlags are the flags of the subcommands that run cargo on a local
 // repository (review, fix).
