@@ -61,7 +61,7 @@ var (
 // error is a diagnostic; the error is for a cargo that could not run.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
 	args := clippyArgs(opts, "--all-targets", "--message-format=json", "--offline", "--color=never")
-	res, err := run(ctx, dir, opts, args, false)
+	res, err := runBuild(ctx, dir, opts, args)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func ClippyFix(ctx context.Context, dir string, files []string, opts Options) ([
 	}
 	args := clippyArgs(opts, "--fix", "--allow-dirty", "--allow-staged", "--allow-no-vcs",
 		"--all-targets", "--offline", "--color=never")
-	res, runErr := run(ctx, dir, opts, args, false)
+	res, runErr := runBuild(ctx, dir, opts, args)
 	after, err := snapshot(dir)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func Test(ctx context.Context, dir string, opts Options) (TestResult, error) {
 		args = append(args, "--package", p)
 	}
 	args = append(args, opts.ExtraArgs...)
-	res, err := run(ctx, dir, opts, args, false)
+	res, err := runBuild(ctx, dir, opts, args)
 	if err != nil {
 		return TestResult{}, err
 	}

@@ -1,0 +1,42 @@
+package cargo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestTargetDirSharedBetweenTrees: two trees of one package share a target
+// dir; the older tree, built after the newer one, must get its own
+// diagnostics, not a replay of the other tree's.
+func TestTargetDirSharedBetweenTrees(t *testing.T) {
+	opts := testOptions(t)
+	opts.TargetDir = t.TempDir()
+	withWarning, fixed := t.TempDir(), t.TempDir()
+	cargoToml := fmt.Sprintf(manifest, "shared")
+	writeFiles(t, withWarning, map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": "pub fn check(v: &[u8]) -> bool {\n    v.len() == 0\n}\n"})
+	writeFiles(t, fixed, map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": "pub fn check(v: &[u8]) -> bool {\n    v.is_empty()\n}\n"})
+	// The tree with the warning was laid down long ago (a kept source dir).
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"Cargo.toml", "src/lib.rs"} {
+		if err := os.Chtimes(filepath.Join(withWarning, f), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for i, tc := range []struct {
+		dir  string
+		want int
+	}{{fixed, 0}, {withWarning, 1}, {withWarning, 1}, {fixed, 0}} {
+		diags, err := Clippy(ctx, tc.dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diags) != tc.want {
+			t.Errorf("run %d: %d diagnostics, want %d: %+v", i, len(diags), tc.want, diags)
+		}
+	}
+}
