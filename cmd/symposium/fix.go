@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/analysis"
 	"github.com/symposium-dev/symposium/internal/fix"
 )
 
@@ -21,9 +23,10 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	commit := fs.Bool("commit", false, "commit the fixes (with your git identity) instead of leaving them in the work tree")
 	local := addLocalFlags(fs, "where cargo's target directory persists between runs", "fixes")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: symposium fix --base REV [--repo DIR] [--commit] [--sandbox bwrap|none]")
+		fmt.Fprintln(stderr, "Usage: symposium fix --base REV [--repo DIR] [--commit] [--sandbox bwrap|none] [--agent none|anthropic|openai|acp]")
 		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Applies clippy's machine-applicable fixes and rustfmt to the Rust files changed since BASE,")
+		fmt.Fprintln(stderr, "Applies the agent's verified patches (with --agent), clippy's machine-applicable fixes and")
+		fmt.Fprintln(stderr, "rustfmt to the Rust files changed since BASE,")
 		fmt.Fprintln(stderr, "keeps them only if cargo clippy shows no new error (and cargo test passes when")
 		fmt.Fprintln(stderr, ".github/symposium.toml asks for tests), and prints what it changed.")
 		fmt.Fprintln(stderr, "Exits 0 when it ran (with or without fixes), non-zero when it could not.")
@@ -44,13 +47,25 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	ag, agentCfg, err := local.newAgent(runner)
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	repoDir, dirs, unlock, err := local.lockRepo(*repo)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 
-	res, err := fix.Run(ctx, fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: local.fetch})
+	req := fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: local.fetch}
+	if _, none := ag.(agent.None); !none {
+		repoCfg, _, err := analysis.LoadConfig(ctx, repoDir, *base)
+		if err != nil {
+			return err
+		}
+		req.Patches = fix.AgentPatches{Agent: ag, Backend: agentCfg.Backend, Instructions: repoCfg.Agent.Instructions}
+	}
+	res, err := fix.Run(ctx, req)
 	var ve *fix.VerifyError
 	switch {
 	case errors.As(err, &ve):

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
@@ -43,9 +44,10 @@ type localFlags struct {
 	cacheDir  string
 	targetDir string
 	fetch     bool
+	agent     string
 }
 
-// addLocalFlags defines --sandbox, --cache-dir, --target-dir and --fetch on
+// addLocalFlags defines --sandbox, --cache-dir, --target-dir, --fetch and --agent on
 // fs. cacheHelp says what persists in the cache dir; work names what runs
 // offline after `cargo fetch`.
 func addLocalFlags(fs *flag.FlagSet, cacheHelp, work string) *localFlags {
@@ -54,7 +56,30 @@ func addLocalFlags(fs *flag.FlagSet, cacheHelp, work string) *localFlags {
 	fs.StringVar(&l.cacheDir, "cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), cacheHelp+" (env SYMPOSIUM_CACHE_DIR; default: the user cache dir)")
 	fs.StringVar(&l.targetDir, "target-dir", os.Getenv("SYMPOSIUM_TARGET_DIR"), "cargo's target directory (env SYMPOSIUM_TARGET_DIR; default: under the cache dir, per repository)")
 	fs.BoolVar(&l.fetch, "fetch", true, "run `cargo fetch` (with network) before the offline "+work)
+	fs.StringVar(&l.agent, "agent", os.Getenv("SYMPOSIUM_AGENT"), "the agent beside clippy: none, anthropic, openai or acp (env SYMPOSIUM_AGENT; default none)")
 	return l
+}
+
+// newAgent builds the agent --agent names, configured from the agent's
+// environment variables (SYMPOSIUM_AGENT_*, the SDKs' keys and URLs). With
+// --sandbox none an ACP agent runs unsandboxed too. It returns agent.None
+// when no agent is asked for.
+func (l *localFlags) newAgent(runner sandbox.Runner) (agent.Agent, agent.Config, error) {
+	cfg, err := agent.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("agent: %w", err)
+	}
+	if l.agent != "" {
+		cfg.Backend = l.agent
+	}
+	if cfg.Runner == nil && cfg.Backend == agent.BackendACP && l.sandbox == sandbox.ModeNone {
+		cfg.Runner = runner
+	}
+	ag, err := agent.New(cfg)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("--agent: %w", err)
+	}
+	return ag, cfg, nil
 }
 
 // runner returns the sandbox that runs cargo.

@@ -6,12 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/analysis"
-	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -25,7 +22,6 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	head := fs.String("head", "HEAD", "the head revision")
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	filter := fs.String("filter", "", "which findings become comments: added, diff_context, file or all (default: the repository's setting, else added)")
-	agentName := fs.String("agent", os.Getenv("SYMPOSIUM_AGENT"), "the agent that reviews beside clippy: none, anthropic, openai or acp (env SYMPOSIUM_AGENT; default none)")
 	local := addLocalFlags(fs, "where target and source directories persist between runs", "analysis")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: symposium review --base REV [--repo DIR] [--head REV] [--format markdown|json] [--filter added|diff_context|file|all] [--sandbox bwrap|none] [--agent none|anthropic|openai|acp]")
@@ -47,13 +43,6 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *format != "markdown" && *format != "json":
 		return usageErr("--format must be markdown or json, not %q", *format)
 	}
-	agentCfg, err := agent.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return fmt.Errorf("agent: %w", err)
-	}
-	if *agentName != "" {
-		agentCfg.Backend = *agentName
-	}
 	f, err := review.ParseFilter(*filter)
 	if err != nil && *filter != "" {
 		return usageErr("--filter: %v", err)
@@ -65,12 +54,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if agentCfg.Runner == nil && agentCfg.Backend == "acp" && local.sandbox == sandbox.ModeNone {
-		agentCfg.Runner = runner
-	}
-	ag, err := agent.New(agentCfg)
+	ag, agentCfg, err := local.newAgent(runner)
 	if err != nil {
-		return usageErr("--agent: %v", err)
+		return usageErr("%v", err)
 	}
 	repoDir, dirs, unlock, err := local.lockRepo(*repo)
 	if err != nil {

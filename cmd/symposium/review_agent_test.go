@@ -84,3 +84,32 @@ func TestReviewCommandWithOpenAIAgent(t *testing.T) {
 		t.Errorf("%d requests to the agent, want 1", n)
 	}
 }
+
+// TestFixCommandWithOpenAIAgent runs `symposium fix --agent openai`: the
+// agent's verified patch is applied along with clippy's fix.
+func TestFixCommandWithOpenAIAgent(t *testing.T) {
+	repo := reviewFixture(t)
+	reviewGit(t, repo, "checkout", "-q", "pr")
+	answer, err := json.Marshal(map[string]any{
+		"summary": "", "comments": []any{},
+		"patches": []map[string]any{{"description": "document new", "diff": "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -4,2 +4,3 @@\n \n+/// Tells whether v is empty.\n pub fn new(v: &[u16]) -> bool {\n"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := agentfake.NewOpenAI(t, agentfake.Reply{Text: string(answer), InputTokens: 300, OutputTokens: 40})
+	t.Setenv("OPENAI_BASE_URL", fake.URL+"/v1")
+	t.Setenv("OPENAI_API_KEY", "test-key")
+	code, out, errOut := runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(),
+		"--cache-dir", t.TempDir(), "--fetch=false", "--agent", "openai")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "document new") || !strings.Contains(out, "clippy::len_zero") {
+		t.Errorf("output lacks the agent's patch or clippy's fix:\n%s", out)
+	}
+	got := reviewGit(t, repo, "diff")
+	if !strings.Contains(got, "+/// Tells whether v is empty.") || !strings.Contains(got, "+    v.is_empty()") {
+		t.Errorf("work tree diff:\n%s", got)
+	}
+}

@@ -68,6 +68,9 @@ type AugmentResult struct {
 	// Patches are verified patches that cannot be suggestions (they span
 	// more than a hunk): kept for `/symposium fix`.
 	Patches []Patch
+	// Verified lists every patch that passed verification, whether it became
+	// suggestions or is in Patches: what `/symposium fix` applies.
+	Verified []Patch
 	// Summary is markdown for the review summary: the agent's summary and its
 	// comments on lines outside the diff.
 	Summary string
@@ -201,6 +204,7 @@ func verifyAll(ctx context.Context, d *review.Diff, in AugmentInput, patches []c
 			slog.InfoContext(ctx, "agent patch adds an error", "description", p.Description, "error", detail)
 			continue
 		}
+		res.Verified = append(res.Verified, p.Patch)
 		sugs, ok := suggestionsFor(d, p.files)
 		if !ok {
 			patchesTotal.WithLabelValues("kept").Inc()

@@ -55,7 +55,9 @@ type AgentPatches struct {
 	Title, Body, Instructions string
 }
 
-// Patches asks the agent. An unavailable agent gives no patches.
+// Patches asks the agent and returns every patch it verified (as diffs,
+// whether or not the review would show it as a suggestion). An unavailable
+// agent gives no patches.
 func (a AgentPatches) Patches(ctx context.Context, in PatchInput) ([]Patch, error) {
 	headFile := func(p string) ([]byte, bool) {
 		b, ok, err := readFile(in.Dir, p)
@@ -70,19 +72,8 @@ func (a AgentPatches) Patches(ctx context.Context, in PatchInput) ([]Patch, erro
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	var out []Patch
-	for _, p := range res.Patches {
+	for _, p := range res.Verified {
 		out = append(out, Patch{Description: p.Description, Diff: p.Diff})
-	}
-	for _, c := range res.Comments {
-		if c.Source != review.SourceAgent || c.Suggestion == nil {
-			continue
-		}
-		start := c.StartLine
-		if start <= 0 {
-			start = c.Line
-		}
-		desc, _, _ := strings.Cut(strings.TrimSpace(c.Body), "\n")
-		out = append(out, Patch{Description: desc, Path: c.Path, StartLine: start, EndLine: c.Line, Text: *c.Suggestion})
 	}
 	return out, nil
 }
