@@ -68,6 +68,10 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
+// Logger adapts l to asynq's logger interface, for asynq's servers and
+// schedulers.
+func Logger(l *slog.Logger) asynq.Logger { return asynqLogger{l} }
+
 // asynqLogger adapts slog to asynq's logger interface.
 type asynqLogger struct{ l *slog.Logger }
 

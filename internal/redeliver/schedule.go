@@ -9,6 +9,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -65,7 +67,7 @@ func NewScheduler(rdb redis.UniversalClient, interval, since time.Duration, log 
 		return nil, err
 	}
 	s := asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{
-		Logger:   asynqLogger{log},
+		Logger:   queue.Logger(log),
 		LogLevel: asynq.WarnLevel,
 		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
 			switch {
@@ -108,12 +110,3 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.Shutdown()
 	return nil
 }
-
-// asynqLogger adapts slog to asynq's logger interface.
-type asynqLogger struct{ l *slog.Logger }
-
-func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
-func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
-func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
-func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
-func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
