@@ -248,3 +248,25 @@ const fn has_three_spaces(s: &[u8]) -> bool {
 
 const _: () = assert!(has_three_spaces(SRC), "other.rs lost its three spaces");
 `
+
+// TestFixReadsTheBaseConfiguration: the configuration is read at the tip
+// of the base branch, which here moved on after the pull request was
+// opened, adding .github/symposium.toml that turns fix commits off: a
+// file neither the head nor the merge base holds, so the worker's partial
+// mirror must fetch it on purpose.
+func TestFixReadsTheBaseConfiguration(t *testing.T) {
+	s := startFixStack(t)
+	pr := s.seedPR(t, prSpec{base: fixBase, head: fixHead})
+	if _, err := githubfake.Commit(context.Background(), pr.headRepoBare, "main",
+		map[string]string{".github/symposium.toml": "[fix]\nenabled = false\n"}, nil, "Turn fix commits off"); err != nil {
+		t.Fatal(err)
+	}
+	s.comment(t, pr, "maintainer", "User", "/symposium fix\n")
+	replies := s.waitReplies(t, pr, 1)
+	if !strings.Contains(replies[0].GetBody(), "turned off") {
+		t.Errorf("reply %q, want fixes turned off by the base's configuration", replies[0].GetBody())
+	}
+	if log := branchLog(t, pr.headRepoBare, pr.headRef); log[0] != pr.headSHA {
+		t.Errorf("branch moved to %s although fixes are off", log[0])
+	}
+}

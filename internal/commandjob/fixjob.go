@@ -12,9 +12,11 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/fix"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/tasks"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -84,7 +86,9 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	if j.c.opts.Patches != nil {
 		req.Patches = j.c.opts.Patches(j.pr)
 	}
+	endFix := observe.Stage(ctx, "fix")
 	res, err := fix.Run(ctx, req)
+	endFix()
 	var ve *fix.VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -133,6 +137,7 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 		return false, err
 	}
 	j.log.Info("fix pushed", "commit", sha, "branch", head.GetRef(), "fixes", len(res.Fixes))
+	observe.Posted(ctx, "fix")
 	commandsTotal.WithLabelValues(tasks.CommandFix, "done").Inc()
 	link := fmt.Sprintf("`%s`", short(sha))
 	if u := head.GetRepo().GetHTMLURL(); u != "" {
@@ -160,6 +165,8 @@ func (j *job) checkout(ctx context.Context, headSHA string) (*gitrepo.PullChecko
 	co, err := gitrepo.FetchPullRequest(ctx, gitrepo.FetchOptions{
 		URL: cloneURL, Token: token.Value(), PR: j.p.PRNumber, BaseRef: j.pr.GetBase().GetRef(),
 		HeadSHA: headSHA, CacheDir: filepath.Join(j.c.opts.DataDir, "git"), WorkDir: filepath.Join(tmp, "checkout"),
+		// The fix pipeline reads the repository's configuration at the base.
+		BaseFiles: []string{config.RepoConfigPath},
 	})
 	if err != nil {
 		os.RemoveAll(tmp)

@@ -82,9 +82,11 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 			"GIT_PROJECT_ROOT=" + filepath.Dir(abs),
 			"GIT_HTTP_EXPORT_ALL=1",
 			"REMOTE_USER=" + s.BotLogin(),
-			"GIT_CONFIG_COUNT=2",
+			// GitHub serves partial clones (--filter=blob:none): so does the fake.
+			"GIT_CONFIG_COUNT=3",
 			"GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
 			"GIT_CONFIG_KEY_1=uploadpack.allowAnySHA1InWant", "GIT_CONFIG_VALUE_1=true",
+			"GIT_CONFIG_KEY_2=uploadpack.allowFilter", "GIT_CONFIG_VALUE_2=true",
 		},
 		InheritEnv: []string{"PATH", "HOME"},
 	}
