@@ -84,7 +84,9 @@ func TestServeWithGitHubApp(t *testing.T) {
 	gh.SetWebhook("http://"+addr+"/webhook", secret)
 	logs := &lockedBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", addr, "--shutdown-timeout", "5s"}, io.Discard, logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--shutdown-timeout", "5s"}, io.Discard, logs)
+	}()
 
 	payload, err := json.Marshal(github.PullRequestEvent{
 		Action: github.String("opened"), Number: github.Int(pr.GetNumber()), PullRequest: pr,
