@@ -231,6 +231,16 @@ func (s *Server) diff(ctx context.Context, rp *repo, base, head string) ([]byte,
 	return out, files, nil
 }
 
+// authPull authorises the request for the repository (see authRepo) and
+// looks up the pull request its path names; it has answered when ok is false.
+func (s *Server) authPull(w http.ResponseWriter, r *http.Request, level string, perms ...string) (rp *repo, p pull, ok bool) {
+	if rp = s.authRepo(w, r, level, perms...); rp == nil {
+		return nil, pull{}, false
+	}
+	p, ok = s.lookupPull(w, r, rp)
+	return rp, p, ok
+}
+
 // lookupPull finds the PR of the path's {number}; it answers 404 otherwise.
 func (s *Server) lookupPull(w http.ResponseWriter, r *http.Request, rp *repo) (pull, bool) {
 	n, _ := strconv.Atoi(r.PathValue("number"))
@@ -341,11 +351,7 @@ func (s *Server) handleListPulls(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetPull(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests", "contents")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests", "contents")
 	if !ok {
 		return
 	}
@@ -379,11 +385,7 @@ func (s *Server) handleGetPull(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListPullFiles(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests", "contents")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests", "contents")
 	if !ok {
 		return
 	}

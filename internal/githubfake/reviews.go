@@ -46,11 +46,7 @@ var reviewStates = map[string]string{
 }
 
 func (s *Server) handleCreateReview(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "write", "pull_requests")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "write", "pull_requests")
 	if !ok {
 		return
 	}
@@ -249,11 +245,7 @@ func hunkAtPosition(f *gitdiff.File, position int) (string, bool) {
 }
 
 func (s *Server) handleListReviews(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests")
 	if !ok {
 		return
 	}
@@ -261,11 +253,7 @@ func (s *Server) handleListReviews(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetReview(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests")
 	if !ok {
 		return
 	}
@@ -280,11 +268,7 @@ func (s *Server) handleGetReview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListReviewComments(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests")
 	if !ok {
 		return
 	}
@@ -292,11 +276,7 @@ func (s *Server) handleListReviewComments(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleListReviewCommentsOfReview(w http.ResponseWriter, r *http.Request) {
-	rp := s.authRepo(w, r, "read", "pull_requests")
-	if rp == nil {
-		return
-	}
-	p, ok := s.lookupPull(w, r, rp)
+	rp, p, ok := s.authPull(w, r, "read", "pull_requests")
 	if !ok {
 		return
 	}
