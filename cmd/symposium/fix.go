@@ -43,19 +43,12 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *base == "":
 		return usageErr("--base is required")
 	}
-	runner, err := local.runner()
+	env, err := local.setup(*repo, usageErr)
 	if err != nil {
 		return err
 	}
-	ag, agentCfg, err := local.newAgent(runner)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	repoDir, dirs, unlock, err := local.lockRepo(*repo)
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	defer env.unlock()
+	runner, ag, agentCfg, repoDir, dirs := env.runner, env.agent, env.agentCfg, env.repoDir, env.dirs
 
 	req := fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: local.fetch}
 	if _, none := ag.(agent.None); !none {

@@ -156,3 +156,32 @@ func lockDir(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// localEnv is what a local command runs with: the sandbox, the agent, the
+// repository and its locked cache directories.
+type localEnv struct {
+	runner   sandbox.Runner
+	agent    agent.Agent
+	agentCfg agent.Config
+	repoDir  string
+	dirs     localDirs
+	unlock   func()
+}
+
+// setup builds the sandbox and the agent and locks repo's cache
+// directories; a bad --agent is reported through usageErr. The caller
+// calls unlock when done.
+func (l *localFlags) setup(repo string, usageErr func(string, ...any) error) (localEnv, error) {
+	var env localEnv
+	var err error
+	if env.runner, err = l.runner(); err != nil {
+		return env, err
+	}
+	if env.agent, env.agentCfg, err = l.newAgent(env.runner); err != nil {
+		return env, usageErr("%v", err)
+	}
+	if env.repoDir, env.dirs, env.unlock, err = l.lockRepo(repo); err != nil {
+		return env, err
+	}
+	return env, nil
+}

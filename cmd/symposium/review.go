@@ -50,19 +50,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *filter == "" {
 		f = ""
 	}
-	runner, err := local.runner()
+	env, err := local.setup(*repo, usageErr)
 	if err != nil {
 		return err
 	}
-	ag, agentCfg, err := local.newAgent(runner)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	repoDir, dirs, unlock, err := local.lockRepo(*repo)
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	defer env.unlock()
+	runner, ag, agentCfg, repoDir, dirs := env.runner, env.agent, env.agentCfg, env.repoDir, env.dirs
 
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: repoDir, Base: *base, Head: *head,
