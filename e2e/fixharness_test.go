@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/symposium-dev/symposium/internal/testredis"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -34,7 +35,7 @@ import (
 
 // fixRedisURL is the Redis database the command tests own; it is flushed
 // before and after them.
-const fixRedisURL = "redis://127.0.0.1:6379/9"
+var fixRedisURL = testredis.URL(9)
 
 // fixStack is the whole bot against the fake GitHub, with the real
 // receiver, queue, worker, review job and command job.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/symposium-dev/symposium/internal/testredis"
 	"io"
 	"log/slog"
 	"net"
@@ -42,13 +43,13 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 	log := slog.Default()
 
 	// Redis, reached through a proxy that can play dead.
-	direct := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: redeliverRedisDB})
+	direct := redis.NewClient(&redis.Options{Addr: testredis.Addr(), DB: redeliverRedisDB})
 	defer direct.Close()
 	if err := direct.FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("Redis at 127.0.0.1:6379: %v", err)
+		t.Fatalf("Redis at %s: %v", testredis.Addr(), err)
 	}
 	defer direct.FlushDB(context.Background())
-	proxy := redeliverStartProxy(t, "127.0.0.1:6379")
+	proxy := redeliverStartProxy(t, testredis.Addr())
 	conn, err := queue.Open(proxy.url(redeliverRedisDB) + "?dial_timeout=500ms&read_timeout=500ms&max_retries=0")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/symposium-dev/symposium/internal/testredis"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,10 +15,10 @@ import (
 func TestRedeliverCommand(t *testing.T) {
 	const db = 10 // this test's own Redis database
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: db})
+	rdb := redis.NewClient(&redis.Options{Addr: testredis.Addr(), DB: db})
 	defer rdb.Close()
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("Redis at 127.0.0.1:6379: %v", err)
+		t.Fatalf("Redis at %s: %v", testredis.Addr(), err)
 	}
 	defer rdb.FlushDB(context.Background())
 	gh, err := githubfake.New(githubfake.Options{})
@@ -33,7 +34,7 @@ func TestRedeliverCommand(t *testing.T) {
 	t.Setenv("GITHUB_APP_ID", "1")
 	t.Setenv("GITHUB_PRIVATE_KEY", string(gh.PrivateKeyPEM()))
 	t.Setenv("GITHUB_API_URL", gh.APIURL())
-	t.Setenv("REDIS_URL", "redis://127.0.0.1:6379/10")
+	t.Setenv("REDIS_URL", testredis.URL(db))
 	t.Setenv("SYMPOSIUM_LOG_LEVEL", "error")
 
 	run := func(args ...string) string {

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"github.com/symposium-dev/symposium/internal/testredis"
 	"testing"
 	"time"
 
@@ -12,10 +13,10 @@ import (
 
 func TestRedisBudget(t *testing.T) {
 	ctx := context.Background()
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 13})
+	client := redis.NewClient(&redis.Options{Addr: testredis.Addr(), DB: 13})
 	defer client.Close()
 	if err := client.Ping(ctx).Err(); err != nil {
-		t.Fatalf("redis at 127.0.0.1:6379: %v", err)
+		t.Fatalf("redis at %s: %v", testredis.Addr(), err)
 	}
 	prefix := fmt.Sprintf("test-agent-%d:", time.Now().UnixNano())
 	t.Cleanup(func() {

@@ -3,6 +3,7 @@ package redeliver
 import (
 	"context"
 	"errors"
+	"github.com/symposium-dev/symposium/internal/testredis"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,10 +22,10 @@ const testRedisDB = 12
 
 func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: testRedisDB})
+	rdb := redis.NewClient(&redis.Options{Addr: testredis.Addr(), DB: testRedisDB})
 	ctx := context.Background()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis at 127.0.0.1:6379: %v", err)
+		t.Fatalf("Redis at %s: %v", testredis.Addr(), err)
 	}
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
