@@ -1,0 +1,146 @@
+// Package netpolicy decides which network addresses traffic caused by a pull
+// request (cargo fetching its dependencies, git and registry URLs in its
+// manifests) may reach: public addresses only, never the worker's loopback,
+// link-local (cloud metadata), private or carrier-grade NAT ranges, unless
+// the operator allows a host by name (an internal registry mirror).
+package netpolicy
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+)
+
+// AllowHostsEnv names the environment setting listing, comma-separated, the
+// host names an operator allows even though they resolve to internal
+// addresses (e.g. "crates-mirror.internal").
+const AllowHostsEnv = "SYMPOSIUM_FETCH_ALLOW_HOSTS"
+
+// Policy says which hosts pull-request traffic may reach.
+type Policy struct {
+	// AllowHosts are host names allowed whatever they resolve to.
+	AllowHosts []string
+	// Resolver looks host names up; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+}
+
+// FromEnv reads AllowHostsEnv.
+func FromEnv() Policy {
+	var p Policy
+	for _, h := range strings.Split(os.Getenv(AllowHostsEnv), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			p.AllowHosts = append(p.AllowHosts, h)
+		}
+	}
+	return p
+}
+
+var internalPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach IPv4 internals
+}
+
+// Internal reports whether ip is an address pull-request traffic must never
+// reach: loopback, private, link-local, unspecified, multicast, CGNAT and
+// the other non-public ranges. IPv4-mapped IPv6 addresses are judged as
+// their IPv4 address.
+func Internal(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() ||
+		ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() ||
+		ip.IsMulticast() {
+		return true
+	}
+	for _, p := range internalPrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed reports whether the operator allows host by name.
+func (p Policy) Allowed(host string) bool {
+	return slices.Contains(p.AllowHosts, strings.ToLower(strings.TrimSuffix(host, ".")))
+}
+
+// CheckHost returns an error when host is, or resolves to, an internal
+// address and the operator has not allowed it. A host that does not resolve
+// is not an error here (the fetch will fail on its own, without reaching
+// anything).
+func (p Policy) CheckHost(ctx context.Context, host string) error {
+	if p.Allowed(host) {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		if Internal(ip) {
+			return fmt.Errorf("%s is an internal address", host)
+		}
+		return nil
+	}
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return fmt.Errorf("%s is the local machine", host)
+	}
+	r := p.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if Internal(a) {
+			return fmt.Errorf("%s resolves to the internal address %s", host, a.Unmap())
+		}
+	}
+	return nil
+}
+
+// CheckURL applies CheckHost to the host of a git or registry URL
+// (https://, ssh://, git://, sparse+https://, registry+https://, and scp-like
+// user@host:path).
+func (p Policy) CheckURL(ctx context.Context, raw string) error {
+	host, err := urlHost(raw)
+	if err != nil {
+		return err
+	}
+	return p.CheckHost(ctx, host)
+}
+
+func urlHost(raw string) (string, error) {
+	s := raw
+	for _, pre := range []string{"sparse+", "registry+", "git+"} {
+		s = strings.TrimPrefix(s, pre)
+	}
+	if !strings.Contains(s, "://") {
+		// scp-like: [user@]host:path
+		if at := strings.IndexByte(s, '@'); at >= 0 {
+			s = s[at+1:]
+		}
+		if i := strings.IndexByte(s, ':'); i > 0 {
+			return s[:i], nil
+		}
+		return "", fmt.Errorf("%q is not a URL", raw)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.Scheme == "file" {
+		return "", fmt.Errorf("%q reads the worker's own files", raw)
+	}
+	if u.Hostname() == "" {
+		return "", fmt.Errorf("%q has no host", raw)
+	}
+	return u.Hostname(), nil
+}
