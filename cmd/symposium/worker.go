@@ -8,12 +8,10 @@ import (
 	"net/http"
 
 	"github.com/hibiken/asynq"
-	"github.com/symposium-dev/symposium/internal/commandjob"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/metrics"
 	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/queue"
-	"github.com/symposium-dev/symposium/internal/redeliver"
 	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/worker"
 )
@@ -45,39 +43,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		})
 }
 
-// workerHandlers wires the implementations of the worker's interfaces.
-// Those not built yet log and acknowledge their tasks.
-func workerHandlers(cfg *config.App, conn *queue.Conn, log *slog.Logger) (worker.Handlers, error) {
-	h := worker.Handlers{Logger: log, Timeout: cfg.TaskTimeout}
-	reviewer, err := reviewjob.ForWorker(cfg, conn, log)
-	if err != nil {
-		return h, fmt.Errorf("build the reviewer: %w", err)
-	}
-	if reviewer != nil {
-		h.Reviewer = reviewer
-		commander, err := commandjob.ForWorker(cfg, conn, reviewer, log)
-		if err != nil {
-			return h, fmt.Errorf("build the commander: %w", err)
-		}
-		if commander != nil {
-			h.Commander = commander
-		}
-	}
-	return h, nil
-}
-
-// startWorker runs the asynq server until ctx is done.
+// startWorker runs the asynq server (and the redelivery scheduler) until
+// ctx is done.
 func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *slog.Logger) error {
-	handlers, err := workerHandlers(cfg, conn, log)
+	parts, err := buildWorker(cfg, conn, log)
 	if err != nil {
 		return err
-	}
-	redeliverer, scheduler, err := redeliver.ForWorker(cfg, conn, log)
-	if err != nil {
-		return fmt.Errorf("build the redeliverer: %w", err)
-	}
-	if redeliverer != nil {
-		handlers.Redeliverer = redeliverer
 	}
 	if err := observe.RegisterQueueCollector(nil, asynq.NewInspectorFromRedisClient(conn.Redis()), log); err != nil {
 		return err
@@ -88,9 +59,13 @@ func startWorker(ctx context.Context, cfg *config.App, conn *queue.Conn, log *sl
 		Logger:          log,
 		RetryDelay:      reviewjob.RetryDelay,
 	})
-	return runTogether(ctx,
-		func(ctx context.Context) error { return worker.Run(ctx, srv, worker.NewMux(handlers), log) },
-		scheduler.Run)
+	run := []func(context.Context) error{
+		func(ctx context.Context) error { return worker.Run(ctx, srv, worker.NewMux(parts.handlers), log) },
+	}
+	if parts.scheduler != nil {
+		run = append(run, parts.scheduler.Run)
+	}
+	return runTogether(ctx, run...)
 }
 
 // runTogether runs each function until ctx is done or one of them fails,

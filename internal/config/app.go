@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,25 @@ const (
 	EnvLogLevel              = "SYMPOSIUM_LOG_LEVEL"
 	EnvLogFormat             = "SYMPOSIUM_LOG_FORMAT"
 	EnvRedeliverInterval     = "SYMPOSIUM_REDELIVER_INTERVAL"
+	EnvSandbox               = "SYMPOSIUM_SANDBOX"
+	EnvDataDir               = "SYMPOSIUM_DATA_DIR"
+)
+
+// Agent settings, read by agent.ConfigFromEnv through App.Lookup. They are
+// in the table so that help lists them and a worker reads them once.
+const (
+	EnvAgent            = "SYMPOSIUM_AGENT"
+	EnvAgentModel       = "SYMPOSIUM_AGENT_MODEL"
+	EnvAgentCommand     = "SYMPOSIUM_AGENT_COMMAND"
+	EnvAgentEnv         = "SYMPOSIUM_AGENT_ENV"
+	EnvAgentReadOnly    = "SYMPOSIUM_AGENT_READONLY"
+	EnvAgentTokenBudget = "SYMPOSIUM_AGENT_TOKEN_BUDGET"
+	EnvAgentDailyTokens = "SYMPOSIUM_AGENT_DAILY_TOKENS"
+	EnvAgentMaxRetries  = "SYMPOSIUM_AGENT_MAX_RETRIES"
+	EnvAnthropicAPIKey  = "ANTHROPIC_API_KEY"
+	EnvAnthropicBaseURL = "ANTHROPIC_BASE_URL"
+	EnvOpenAIAPIKey     = "OPENAI_API_KEY"
+	EnvOpenAIBaseURL    = "OPENAI_BASE_URL"
 )
 
 // DefaultAPIURL is GitHub.com's REST API.
@@ -96,6 +116,20 @@ var settings = []Setting{
 	{Env: EnvLogLevel, Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", roles: allRoles},
 	{Env: EnvLogFormat, Flag: "log-format", Default: "json", Usage: "json or text", roles: allRoles},
 	{Env: EnvRedeliverInterval, Flag: "redeliver-interval", Default: "10m", Usage: "how often failed webhook deliveries are looked for and redelivered (at least 1m; 0 disables)", roles: workerRoles},
+	{Env: EnvSandbox, Flag: "sandbox", Default: "bwrap", Usage: "how pull requests' code runs: bwrap, or none for trusted repositories only", roles: workerRoles},
+	{Env: EnvDataDir, Flag: "data-dir", Usage: "git caches, cargo target dirs and work dirs (default: symposium/worker under the user cache dir)", roles: workerRoles},
+	{Env: EnvAgent, Flag: "agent", Default: "none", Usage: "the agent beside clippy: none, anthropic, openai or acp", roles: workerRoles},
+	{Env: EnvAgentModel, Flag: "agent-model", Usage: "the agent's model (default: the backend's)", roles: workerRoles},
+	{Env: EnvAgentCommand, Flag: "agent-command", Usage: "the ACP agent's command line", roles: workerRoles},
+	{Env: EnvAgentEnv, Flag: "agent-env", Usage: "comma-separated variables passed to an ACP agent", roles: workerRoles},
+	{Env: EnvAgentReadOnly, Flag: "agent-readonly", Usage: "colon-separated directories an ACP agent may read", roles: workerRoles},
+	{Env: EnvAgentTokenBudget, Flag: "agent-token-budget", Usage: "tokens one review may spend on the agent (default: the agent's)", roles: workerRoles},
+	{Env: EnvAgentDailyTokens, Flag: "agent-daily-tokens", Usage: "tokens one installation may spend on the agent per day (0: no limit)", roles: workerRoles},
+	{Env: EnvAgentMaxRetries, Flag: "agent-max-retries", Usage: "retries of a failed agent call", roles: workerRoles},
+	{Env: EnvAnthropicAPIKey, Usage: "Anthropic API key (agent anthropic)", Secret: true, roles: workerRoles},
+	{Env: EnvAnthropicBaseURL, Flag: "anthropic-base-url", Usage: "Anthropic API base URL", roles: workerRoles},
+	{Env: EnvOpenAIAPIKey, Usage: "OpenAI API key (agent openai)", Secret: true, roles: workerRoles},
+	{Env: EnvOpenAIBaseURL, Flag: "openai-base-url", Usage: "OpenAI-compatible API base URL", roles: workerRoles},
 }
 
 // Settings lists the settings a role reads, in help order.
@@ -142,6 +176,30 @@ type App struct {
 	// RedeliverInterval is how often failed deliveries are redelivered; 0
 	// disables it.
 	RedeliverInterval time.Duration
+	// Sandbox is the sandbox mode of a worker: "bwrap" or "none".
+	Sandbox string
+	// DataDir is the worker's data dir; empty means the default under the
+	// user cache dir (see WorkerDataDir).
+	DataDir string
+
+	raw map[string]string
+}
+
+// Lookup returns the raw text of a setting of the table (after flags
+// override variables), "" when unset or not read by this role. It serves
+// settings parsed by their own packages, such as the agent's.
+func (a *App) Lookup(env string) string { return a.raw[env] }
+
+// WorkerDataDir returns DataDir, else symposium/worker under the user cache dir.
+func (a *App) WorkerDataDir() (string, error) {
+	if a.DataDir != "" {
+		return a.DataDir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", settingError(EnvDataDir, "no default: %v", err)
+	}
+	return filepath.Join(cache, "symposium", "worker"), nil
 }
 
 // HasGitHubApp reports whether the GitHub App credentials are configured.
@@ -173,6 +231,9 @@ func (a *App) LogValue() slog.Value {
 		slog.Duration("task_timeout", a.TaskTimeout),
 		slog.Int("max_retry", a.MaxRetry),
 		slog.Duration("redeliver_interval", a.RedeliverInterval),
+		slog.String("sandbox", a.Sandbox),
+		slog.String("data_dir", a.DataDir),
+		slog.String("agent", a.Lookup(EnvAgent)),
 	)
 }
 
@@ -248,7 +309,15 @@ func Load(role Role, command string, args []string, getenv func(string) string, 
 		return ""
 	}
 	has := func(env string) bool { _, ok := raw[env]; return ok }
-	return parse(role, get, has)
+	a, err := parse(role, get, has)
+	if err != nil {
+		return nil, err
+	}
+	a.raw = map[string]string{}
+	for env, v := range raw {
+		a.raw[env] = strings.TrimSpace(v.text)
+	}
+	return a, nil
 }
 
 func lookup(getenv func(string) string, key string) (string, bool) {
@@ -290,6 +359,8 @@ func parse(role Role, get func(string) string, has func(string) bool) (*App, err
 		Listen:                get(EnvListen),
 		LogFormat:             get(EnvLogFormat),
 		APIURL:                get(EnvAPIURL),
+		Sandbox:               get(EnvSandbox),
+		DataDir:               get(EnvDataDir),
 	}
 	var errs []error
 	add := func(err error) {
@@ -326,6 +397,9 @@ func parse(role Role, get func(string) string, has func(string) bool) (*App, err
 		if err := a.LogLevel.UnmarshalText([]byte(s)); err != nil {
 			add(settingError(EnvLogLevel, "%q is not debug, info, warn or error", s))
 		}
+	}
+	if a.Sandbox != "" && a.Sandbox != "bwrap" && a.Sandbox != "none" {
+		add(settingError(EnvSandbox, "%q is not bwrap or none", a.Sandbox))
 	}
 	if a.LogFormat != "" && a.LogFormat != "json" && a.LogFormat != "text" {
 		add(settingError(EnvLogFormat, "%q is not json or text", a.LogFormat))
