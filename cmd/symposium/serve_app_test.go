@@ -135,6 +135,9 @@ func TestServeWithGitHubApp(t *testing.T) {
 	if strings.Contains(out, secret) || strings.Contains(out, "PRIVATE KEY") {
 		t.Error("a secret is in the logs")
 	}
+	if strings.Contains(out, `"level":"ERROR"`) {
+		t.Errorf("a clean run and shutdown logged an error:\n%s", out)
+	}
 	tokens := gh.Tokens()
 	if len(tokens) == 0 {
 		t.Error("no installation token was issued")

@@ -83,9 +83,15 @@ func loadConfig(role config.Role, name string, args []string, stderr io.Writer) 
 
 // newLogger logs to stderr in the configured format and level.
 func newLogger(cfg *config.App, stderr io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: observe.ReplaceDurations}
+	var h slog.Handler = slog.NewJSONHandler(stderr, opts)
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(stderr, opts))
+		h = slog.NewTextHandler(stderr, opts)
 	}
-	return slog.New(slog.NewJSONHandler(stderr, opts))
+	log := slog.New(observe.NewHandler(h))
+	// Library code logs through the default logger with its ctx; go-redis
+	// through its own hook.
+	slog.SetDefault(log)
+	queue.SetRedisLogger(log)
+	return log
 }

@@ -147,33 +147,3 @@ func StampReceived(h map[string]string, at time.Time) {
 		h[HeaderReceivedAt] = strconv.FormatInt(at.UnixMilli(), 10)
 	}
 }
-
-// contextHandler adds the fields of the record's context to every record.
-type contextHandler struct{ slog.Handler }
-
-// NewHandler wraps h so that records logged with a context (InfoContext,
-// LogAttrs, ...) carry that context's Fields. Do not combine it with a
-// logger that already has the same attributes (as from Logger), or the
-// keys appear twice.
-func NewHandler(h slog.Handler) slog.Handler { return contextHandler{h} }
-
-// Handle implements slog.Handler.
-func (c contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if ctx != nil {
-		if attrs := FieldsOf(ctx).Attrs(); len(attrs) > 0 {
-			r = r.Clone()
-			r.AddAttrs(attrs...)
-		}
-	}
-	return c.Handler.Handle(ctx, r)
-}
-
-// WithAttrs implements slog.Handler.
-func (c contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{c.Handler.WithAttrs(attrs)}
-}
-
-// WithGroup implements slog.Handler.
-func (c contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{c.Handler.WithGroup(name)}
-}
