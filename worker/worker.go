@@ -89,13 +89,9 @@ func NewMux(h Handlers) *asynq.ServeMux {
 // handler decodes a payload of type P and calls do with a task logger in ctx.
 func handler[P any](h Handlers, do func(context.Context, P) error) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		log := TaskLogger(h.Logger, t)
-		id, _ := asynq.GetTaskID(ctx)
-		if id != "" {
-			log = log.With("task_id", id)
-		}
-		ctx = context.WithValue(ctx, loggerKey{}, log)
 		ctx = observe.FromTask(ctx, t)
+		log := observe.Logger(ctx, h.Logger)
+		ctx = context.WithValue(ctx, loggerKey{}, log)
 		var p P
 		if err := tasks.Unmarshal(t.Payload(), &p); err != nil {
 			tasksTotal.WithLabelValues(t.Type(), "bad_payload").Inc()
@@ -110,33 +106,31 @@ func handler[P any](h Handlers, do func(context.Context, P) error) asynq.Handler
 		start := time.Now()
 		err := do(ctx, p)
 		taskSeconds.WithLabelValues(t.Type()).Observe(time.Since(start).Seconds())
-		switch {
-		case err == nil:
-			tasksTotal.WithLabelValues(t.Type(), "done").Inc()
-		case errors.Is(err, asynq.SkipRetry):
-			tasksTotal.WithLabelValues(t.Type(), "failed").Inc()
-		default:
-			tasksTotal.WithLabelValues(t.Type(), "retry").Inc()
-		}
+		tasksTotal.WithLabelValues(t.Type(), outcome(ctx, err)).Inc()
 		return err
 	})
 }
 
-// TaskLogger returns base with the log context the receiver put in the
-// task's headers (delivery, installation, repo, pr, head_sha) and its type.
-func TaskLogger(base *slog.Logger, t *asynq.Task) *slog.Logger {
-	attrs := []any{"task_type", t.Type()}
-	for _, k := range []string{tasks.HeaderDelivery, tasks.HeaderInstallation, tasks.HeaderRepo, tasks.HeaderPR, tasks.HeaderHeadSHA} {
-		if v, ok := t.Headers()[k]; ok {
-			attrs = append(attrs, k, v)
-		}
+// outcome labels a task run for symposium_worker_tasks_total: done, retry,
+// or failed when no retry follows (the error said so, or it was the last).
+func outcome(ctx context.Context, err error) string {
+	if err == nil {
+		return "done"
 	}
-	return base.With(attrs...)
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, hasMax := asynq.GetMaxRetry(ctx)
+	if errors.Is(err, asynq.SkipRetry) || (hasMax && retried >= maxRetry) {
+		return "failed"
+	}
+	return "retry"
 }
 
 type loggerKey struct{}
 
-// Logger returns the task's logger from a handler's ctx, or slog.Default().
+// Logger returns the task's logger from a handler's ctx: the worker's base
+// logger with the task's observe.Fields (delivery, installation, repo, PR,
+// head, task id and type); slog.Default() outside a handler. Code without
+// a logger at hand logs with slog's *Context functions and the same ctx.
 func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
 		return l

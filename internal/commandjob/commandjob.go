@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -138,7 +137,7 @@ func (c *Commander) Command(ctx context.Context, p tasks.CommandPayload) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, hasMax := asynq.GetMaxRetry(ctx)
-	if permanent(err) || (hasMax && retried >= maxRetry) || ctx.Err() != nil {
+	if githubapp.IsPermanent(err) || (hasMax && retried >= maxRetry) || ctx.Err() != nil {
 		j.log.Error("command failed", "err", err)
 		commandsTotal.WithLabelValues(p.Command, "failed").Inc()
 		j.finish(ctx, false, fmt.Sprintf("@%s, `/symposium %s` failed: %s", p.Sender, p.Command, oneLine(err.Error(), 500)))
@@ -271,24 +270,6 @@ func helpText(unknown string) string {
 	b.WriteString("| `/symposium review` | Reviews the current head again from scratch. | write, maintain or admin, and the pull request's author |\n")
 	b.WriteString("| `/symposium help` | Shows this message. | anyone |\n")
 	return b.String()
-}
-
-// permanent tells whether a retry cannot help: GitHub's 4xx answers other
-// than rate limits and conflicts.
-func permanent(err error) bool {
-	if errors.Is(err, asynq.SkipRetry) {
-		return true
-	}
-	var rl *githubapp.RateLimitError
-	if errors.As(err, &rl) {
-		return false
-	}
-	var ger *github.ErrorResponse
-	if errors.As(err, &ger) && ger.Response != nil {
-		code := ger.Response.StatusCode
-		return code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusConflict
-	}
-	return false
 }
 
 func short(sha string) string {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/symposium-dev/symposium/internal/observe"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -33,17 +35,11 @@ var (
 	}, []string{"reason"})
 )
 
-type logKey struct{}
-
-type logContext struct {
-	repo string
-	pr   int
-}
-
 // WithLogContext returns a context whose GitHub calls are logged with the
-// repository ("owner/name") and pull request number they concern.
+// repository ("owner/name") and pull request number they concern: the
+// observe.Fields of ctx, which every log line written with ctx carries.
 func WithLogContext(ctx context.Context, repo string, pr int) context.Context {
-	return context.WithValue(ctx, logKey{}, logContext{repo: repo, pr: pr})
+	return observe.With(ctx, observe.Fields{Repo: repo, PR: pr})
 }
 
 type attemptKey struct{}
@@ -74,12 +70,13 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		slog.String("path", req.URL.Path),
 		slog.Duration("duration", elapsed),
 	}
-	if lc, ok := req.Context().Value(logKey{}).(logContext); ok {
-		if lc.repo != "" {
-			attrs = append(attrs, slog.String("repo", lc.repo))
+	if f := observe.FieldsOf(req.Context()); f.Repo != "" || f.PR != 0 {
+		// Said here too, for loggers not wrapped by observe.NewHandler.
+		if f.Repo != "" {
+			attrs = append(attrs, slog.String("repo", f.Repo))
 		}
-		if lc.pr != 0 {
-			attrs = append(attrs, slog.Int("pr", lc.pr))
+		if f.PR != 0 {
+			attrs = append(attrs, slog.Int("pr", f.PR))
 		}
 	}
 	if n, ok := req.Context().Value(attemptKey{}).(int); ok && n > 1 {

@@ -1,16 +1,7 @@
 package reviewjob
 
 import (
-	"errors"
-	"math/rand/v2"
-	"net/http"
-	"time"
-
-	"github.com/google/go-github/v62/github"
-	"github.com/hibiken/asynq"
-
 	"github.com/symposium-dev/symposium/internal/githubapp"
-	"github.com/symposium-dev/symposium/internal/queue"
 )
 
 // outcome is what the worker should do about an error.
@@ -26,44 +17,15 @@ const (
 )
 
 // permanentError marks an error a retry cannot fix.
-type permanentError struct{ err error }
+func permanentError(err error) error { return githubapp.Permanent(err) }
 
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-// classify sorts an error: GitHub's 4xx answers (other than rate limits and
-// 409 conflicts) and errors marked permanent are permanent; rate limits,
-// 5xx, network, Redis, git and cargo failures are transient.
+// classify sorts an error by githubapp.IsPermanent, the one retry policy.
 func classify(err error) outcome {
-	var pe permanentError
-	if errors.As(err, &pe) || errors.Is(err, asynq.SkipRetry) {
+	if githubapp.IsPermanent(err) {
 		return permanent
-	}
-	var rl *githubapp.RateLimitError
-	if errors.As(err, &rl) {
-		return transient
-	}
-	var ger *github.ErrorResponse
-	if errors.As(err, &ger) && ger.Response != nil {
-		code := ger.Response.StatusCode
-		switch {
-		case code >= 500, code == http.StatusTooManyRequests, code == http.StatusConflict:
-			return transient
-		case code >= 400:
-			return permanent
-		}
 	}
 	return transient
 }
 
-// RetryDelay is the asynq RetryDelayFunc for Symposium's workers: a GitHub
-// rate limit waits until the limit resets (plus a little jitter); anything
-// else backs off as queue.RetryDelay does.
-func RetryDelay(n int, err error, t *asynq.Task) time.Duration {
-	var rl *githubapp.RateLimitError
-	if errors.As(err, &rl) {
-		d := rl.RetryAfter()
-		return d + time.Duration(rand.Int64N(int64(time.Second)*5))
-	}
-	return queue.RetryDelay(n, err, t)
-}
+// RetryDelay is githubapp.RetryDelay, kept for the wiring's readability.
+var RetryDelay = githubapp.RetryDelay

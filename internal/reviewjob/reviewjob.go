@@ -186,7 +186,7 @@ func (r *Reviewer) Review(ctx context.Context, p tasks.ReviewPayload) error {
 func (j *job) do(ctx context.Context) error {
 	client, err := j.r.opts.Clients.InstallationClient(j.p.InstallationID)
 	if err != nil {
-		return permanentError{err}
+		return permanentError(err)
 	}
 	j.repo = githubapp.Repo{Client: client, Owner: j.p.Repo.Owner, Name: j.p.Repo.Name}
 
@@ -249,7 +249,7 @@ func (j *job) do(ctx context.Context) error {
 func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Result, error) {
 	cloneURL := pr.GetBase().GetRepo().GetCloneURL()
 	if cloneURL == "" {
-		return review.Result{}, permanentError{fmt.Errorf("GitHub gave no clone URL for %s", j.p.Repo.FullName)}
+		return review.Result{}, permanentError(fmt.Errorf("GitHub gave no clone URL for %s", j.p.Repo.FullName))
 	}
 	baseRef := pr.GetBase().GetRef()
 	if baseRef == "" {
@@ -294,7 +294,7 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	}
 	repoCfg, warnings, err := analysis.LoadConfig(ctx, co.Dir, co.BaseSHA)
 	if err != nil {
-		return review.Result{}, permanentError{err}
+		return review.Result{}, permanentError(err)
 	}
 	if reason := skipReason(repoCfg, pr.GetDraft(), j.p.Full); reason != "" {
 		return review.Result{}, turnedOff{reason}

@@ -30,7 +30,7 @@ func TestClassify(t *testing.T) {
 		{"too many requests", ghError(429), transient},
 		{"not found", fmt.Errorf("get: %w", ghError(404)), permanent},
 		{"validation", ghError(422), permanent},
-		{"marked permanent", permanentError{errors.New("no clone URL")}, permanent},
+		{"marked permanent", permanentError(errors.New("no clone URL")), permanent},
 		{"skip retry", fmt.Errorf("x: %w", asynq.SkipRetry), permanent},
 		{"network", errors.New("dial tcp: connection refused"), transient},
 	}
