@@ -61,13 +61,15 @@ func TestOpen(t *testing.T) {
 }
 
 func TestRetryDelay(t *testing.T) {
-	prev := time.Duration(0)
+	// Each delay is the doubling base (15s, capped at 30m) plus up to 20%
+	// jitter.
+	base := 15 * time.Second
 	for n := range 12 {
 		d := RetryDelay(n, nil, nil)
-		if d < prev*9/10 || d > 36*time.Minute {
-			t.Errorf("retry %d: %v after %v", n, d, prev)
+		if d < base || d > base+base/5 {
+			t.Errorf("retry %d: %v, want %v plus up to 20%%", n, d, base)
 		}
-		prev = d
+		base = min(2*base, 30*time.Minute)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/symposium-dev/symposium/internal/config"
+
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
@@ -36,7 +38,7 @@ type Conn struct {
 // password query parameter to the master. Options are go-redis's URL query
 // options (dial_timeout, pool_size, ...).
 func Open(rawURL string) (*Conn, error) {
-	desc := redact(rawURL)
+	desc := config.RedactURL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse Redis URL: not a URL")
@@ -135,18 +137,3 @@ func (e *Embedded) FastForward(d time.Duration) { e.m.FastForward(d) }
 
 // Close stops the server; its data is gone.
 func (e *Embedded) Close() { e.m.Close() }
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	q := u.Query()
-	for _, k := range []string{"password", "sentinel_password"} {
-		if q.Has(k) {
-			q.Set(k, "xxxxx")
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.Redacted()
-}
