@@ -84,11 +84,7 @@ func (l *localFlags) newAgent(runner sandbox.Runner) (agent.Agent, agent.Config,
 
 // runner returns the sandbox that runs cargo.
 func (l *localFlags) runner() (sandbox.Runner, error) {
-	r, err := sandbox.New(l.sandbox, sandbox.DefaultLimits())
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
-	}
-	return r, nil
+	return sandbox.New(l.sandbox, sandbox.DefaultLimits())
 }
 
 // lockRepo resolves repo, picks its cache directories and takes their lock;
@@ -169,11 +165,18 @@ type localEnv struct {
 }
 
 // setup builds the sandbox and the agent and locks repo's cache
-// directories; a bad --agent is reported through usageErr. The caller
+// directories; a bad --sandbox, --repo or --agent is reported through
+// usageErr. The caller
 // calls unlock when done.
 func (l *localFlags) setup(repo string, usageErr func(string, ...any) error) (localEnv, error) {
 	var env localEnv
 	var err error
+	if l.sandbox != sandbox.ModeBwrap && l.sandbox != sandbox.ModeNone {
+		return env, usageErr("--sandbox must be bwrap or none, not %q", l.sandbox)
+	}
+	if st, err := os.Stat(repo); err != nil || !st.IsDir() {
+		return env, usageErr("--repo %s is not a directory", repo)
+	}
 	if env.runner, err = l.runner(); err != nil {
 		return env, err
 	}

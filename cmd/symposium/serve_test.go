@@ -37,7 +37,7 @@ func TestWebhookNeedsSecret(t *testing.T) {
 	t.Setenv("GITHUB_WEBHOOK_SECRET", "")
 	t.Setenv("REDIS_URL", "redis://127.0.0.1:1")
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"webhook"}, &out, &out); code != 1 || !strings.Contains(out.String(), "GITHUB_WEBHOOK_SECRET") {
+	if code := run(context.Background(), []string{"webhook"}, &out, &out); code != 2 || !strings.Contains(out.String(), "GITHUB_WEBHOOK_SECRET") {
 		t.Errorf("exit %d: %s", code, out.String())
 	}
 }

@@ -78,7 +78,10 @@ func loadConfig(role config.Role, name string, args []string, stderr io.Writer) 
 	case errors.Is(err, config.ErrUsage):
 		return nil, errUsage
 	}
-	return nil, fmt.Errorf("invalid settings (see `symposium %s --help`):\n%w", name, err)
+	// A bad setting is a usage error whether it came from a flag or the
+	// environment: say so once and exit 2.
+	fmt.Fprintf(stderr, "symposium %s: invalid settings (see `symposium %s --help`):\n%v\n", name, name, err)
+	return nil, errUsage
 }
 
 // newLogger logs to stderr in the configured format and level.

@@ -123,10 +123,10 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	wg.Go(func() { headSHA, headErr = gitrepo.RevParse(ctx, req.RepoDir, req.Head) })
 	wg.Wait()
 	if baseErr != nil {
-		return review.Result{}, fmt.Errorf("analysis: base: %w", baseErr)
+		return review.Result{}, fmt.Errorf("base: %w", baseErr)
 	}
 	if headErr != nil {
-		return review.Result{}, fmt.Errorf("analysis: head: %w", headErr)
+		return review.Result{}, fmt.Errorf("head: %w", headErr)
 	}
 
 	src := req.SourceDir

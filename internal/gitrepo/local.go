@@ -44,7 +44,10 @@ func localGit(ctx context.Context, dir string, stdin io.Reader, args ...string) 
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("git %s in %s: %w: %s", args[0], dir, err, strings.TrimSpace(stderr.String()))
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("git %s: %w: %s", args[0], err, msg)
+		}
+		return nil, fmt.Errorf("git %s: %w", args[0], err)
 	}
 	return stdout.Bytes(), nil
 }
@@ -62,9 +65,17 @@ func RevParse(ctx context.Context, dir, rev string) (string, error) {
 	if err := checkRev(rev); err != nil {
 		return "", err
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a directory", dir)
+	}
 	out, err := localGit(ctx, dir, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil {
-		return "", fmt.Errorf("resolve %q: not a commit in %s: %w", rev, dir, err)
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			// --quiet: git says nothing, the exit status says "no such commit".
+			return "", fmt.Errorf("%q is not a commit in %s", rev, dir)
+		}
+		return "", fmt.Errorf("resolve %q in %s: %w", rev, dir, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
