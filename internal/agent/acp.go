@@ -128,12 +128,12 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	cmd := sandbox.Command{
-		Args:     append([]string{"/bin/sh", "-c", `exec "$0" "$@" <` + shellQuote(filepath.Join(ioDir, "in")) + ` >` + shellQuote(filepath.Join(ioDir, "out"))}, a.args...),
-		Dir:      work,
-		Env:      a.env(),
-		Writable: []string{work, ioDir},
-		ReadOnly: a.readOnly,
-		Network:  true,
+		Args:        append([]string{"/bin/sh", "-c", `exec "$0" "$@" <` + shellQuote(filepath.Join(ioDir, "in")) + ` >` + shellQuote(filepath.Join(ioDir, "out"))}, a.args...),
+		Dir:         work,
+		Env:         a.env(),
+		Writable:    []string{work, ioDir},
+		ReadOnly:    a.readOnly,
+		HostNetwork: true, // the model endpoint may be an operator-chosen internal or local address
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		cmd.Timeout = time.Until(dl)

@@ -68,6 +68,25 @@ func Internal(ip netip.Addr) bool {
 	return false
 }
 
+// InternalPrefixes lists the ranges Internal refuses, as prefixes: what a
+// network namespace must not route to (see internal/sandbox).
+func InternalPrefixes() []netip.Prefix {
+	out := []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("127.0.0.0/8"),
+		netip.MustParsePrefix("169.254.0.0/16"),
+		netip.MustParsePrefix("172.16.0.0/12"),
+		netip.MustParsePrefix("192.168.0.0/16"),
+		netip.MustParsePrefix("224.0.0.0/4"),
+		netip.MustParsePrefix("::1/128"),
+		netip.MustParsePrefix("::/128"),
+		netip.MustParsePrefix("fc00::/7"),
+		netip.MustParsePrefix("fe80::/10"),
+		netip.MustParsePrefix("ff00::/8"),
+	}
+	return append(out, internalPrefixes...)
+}
+
 // Allowed reports whether the operator allows host by name.
 func (p Policy) Allowed(host string) bool {
 	return slices.Contains(p.AllowHosts, strings.ToLower(strings.TrimSuffix(host, ".")))

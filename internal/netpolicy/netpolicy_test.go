@@ -45,3 +45,37 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalPrefixes checks the prefix list against Internal both ways: a
+// namespace that routes none of them refuses everything Internal refuses.
+func TestInternalPrefixes(t *testing.T) {
+	prefixes := InternalPrefixes()
+	for _, p := range prefixes {
+		for _, a := range []netip.Addr{p.Addr(), lastAddr(p)} {
+			if !Internal(a) {
+				t.Errorf("%s in %s is not Internal", a, p)
+			}
+		}
+	}
+	for _, s := range []string{"127.0.0.1", "10.9.8.7", "169.254.169.254", "192.168.1.1", "172.31.255.255",
+		"100.100.100.200", "0.0.0.0", "224.0.0.251", "255.255.255.255", "fd12::1", "fe80::1", "::1"} {
+		a := netip.MustParseAddr(s)
+		covered := false
+		for _, p := range prefixes {
+			covered = covered || p.Contains(a)
+		}
+		if !covered {
+			t.Errorf("Internal address %s is in no prefix", s)
+		}
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := range b {
+		bits := max(0, min(8, p.Bits()-8*i))
+		b[i] |= byte(0xff >> bits)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}

@@ -99,9 +99,10 @@ func TestBuildScriptIsConfined(t *testing.T) {
 		t.Errorf("listener accepted %d connections from the sandbox", n)
 	}
 
-	// Control: with the network, the secret's directory and the token given
-	// to it, the same probe succeeds, so "blocked" above is the sandbox's doing.
-	cmd.Network = true
+	// Control: with the host's network, the secret's directory and the token
+	// given to it, the same probe succeeds, so "blocked" above is the
+	// sandbox's doing.
+	cmd.HostNetwork = true
 	cmd.ReadOnly = append(cmd.ReadOnly, secretDir)
 	cmd.Env = append(cmd.Env, "PROBE_RUN=control", "GITHUB_TOKEN=given")
 	res, err = r.Run(context.Background(), cmd)

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,15 +35,20 @@ var networkEtcFiles = []string{
 
 // bwrapArgs builds bwrap's arguments for c. The environment is not passed on
 // the command line (where other users of the host could read it): bwrap is
-// started with exactly env, which it hands on to the command.
-func bwrapArgs(c Command, env []string) ([]string, error) {
+// started with exactly env, which it hands on to the command. etc maps /etc
+// files to the host files that replace them (the registry network's
+// resolv.conf and hosts).
+func bwrapArgs(c Command, env []string, etc map[string]string) ([]string, error) {
 	args := []string{
 		"--unshare-all", "--unshare-user",
 		"--uid", sandboxUID, "--gid", sandboxUID,
 		"--die-with-parent", "--new-session", "--cap-drop", "ALL",
 		"--hostname", "sandbox",
 	}
-	if c.Network {
+	network := c.HostNetwork || c.Network
+	if network {
+		// With Network, the network shared is the private namespace the
+		// registry network set up around bwrap, not the host's.
 		args = append(args, "--share-net")
 	}
 	for _, dir := range systemDirs {
@@ -60,12 +66,14 @@ func bwrapArgs(c Command, env []string) ([]string, error) {
 			args = append(args, "--ro-bind", dir, dir)
 		}
 	}
-	etc := etcFiles
-	if c.Network {
-		etc = append(append([]string(nil), etcFiles...), networkEtcFiles...)
+	files := etcFiles
+	if network {
+		files = append(append([]string(nil), etcFiles...), networkEtcFiles...)
 	}
-	for _, f := range etc {
-		if exists(f) {
+	for _, f := range files {
+		if src, ok := etc[f]; ok {
+			args = append(args, "--ro-bind", src, f)
+		} else if exists(f) {
 			args = append(args, "--ro-bind", f, f)
 		}
 	}
@@ -130,4 +138,22 @@ func userMounts(c Command) ([]mount, error) {
 		return strings.Count(ms[i].path, "/") < strings.Count(ms[j].path, "/")
 	})
 	return ms, nil
+}
+
+// chownTrees gives the trees below dirs to uid (and the same gid) without
+// following symlinks, so that a command running as that unprivileged uid can
+// write its checkout and target directory.
+func chownTrees(dirs []string, uid int) error {
+	for _, d := range dirs {
+		err := filepath.WalkDir(d, func(path string, _ fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(path, uid, uid)
+		})
+		if err != nil {
+			return fmt.Errorf("sandbox: give %s to the sandbox uid: %w", d, err)
+		}
+	}
+	return nil
 }

@@ -5,14 +5,44 @@
 // kills every process it started, resource limits and a cap on captured
 // output.
 //
-// Limits: memory is limited per process with RLIMIT_DATA (RLIMIT_AS breaks
-// rustc, which reserves far more address space than it uses), and the number
-// of processes with RLIMIT_NPROC, both applied with prlimit(1) from
-// util-linux. The kernel does not enforce RLIMIT_NPROC for processes whose
-// real user is root, so when the service runs as root the process count is
-// bounded only by the timeout and the private PID namespace (every process
-// of the sandbox dies with it). A cgroup would bound the total; it is not
-// used because the service cannot count on a delegated cgroup.
+// Limits on the whole command tree. Each command gets its own cgroup, removed
+// afterwards, bounding the total memory (Limits.TotalMemoryBytes, no swap)
+// and the number of processes (Limits.MaxProcs) of everything it starts; the
+// mechanism is chosen once per process and reported by Mechanism, the log
+// and the symposium_sandbox_limit_mechanism metric:
+//
+//   - "cgroup2": this process's cgroup v2 has the memory and pids
+//     controllers delegated (systemd Delegate=yes, a container with its own
+//     cgroup namespace). The service moves itself into a leaf
+//     "symposium-service" when it must to enable them for children.
+//   - "cgroup1": the cgroup v1 memory and pids hierarchies are writable (a
+//     root service on a v1 or hybrid host). Command cgroups are created below
+//     the service's own.
+//   - "rlimit": neither; the service is not root, so RLIMIT_NPROC holds (for
+//     the service's user as a whole), and memory is bounded per process only.
+//   - "unprivileged-uid": neither, and the service is root: bwrap runs as
+//     the unprivileged host uid Limits.SandboxUID so that RLIMIT_NPROC holds;
+//     memory is bounded per process only.
+//
+// Per process, memory is also limited with RLIMIT_DATA (Limits.MemoryBytes;
+// RLIMIT_AS breaks rustc, which reserves far more address space than it uses),
+// the process count with RLIMIT_NPROC and the size of a single written file
+// with RLIMIT_FSIZE, all applied with prlimit(1) from util-linux. The number
+// and total size of the files a build leaves behind are checked afterwards
+// with CheckTree. Result.OOMKilled and Result.ProcLimitReached say when a
+// cgroup limit was hit.
+//
+// Network. A Command with Network set (cargo fetch) gets the "registry
+// network": a private network namespace whose only way out is slirp4netns, a
+// user-mode network with the host's loopback disabled, and "prohibit" routes
+// for every loopback, private, link-local, CGNAT and otherwise internal IPv4
+// range (netpolicy.InternalPrefixes), added before bwrap starts by the root
+// of a user namespace the command is nested in, so the command cannot change
+// them. DNS goes through slirp4netns's forwarder. Hosts the operator allows
+// (netpolicy.AllowHostsEnv) are resolved on the host, get a route exception
+// and a line in the sandbox's /etc/hosts. Without slirp4netns such a command
+// fails with ErrNoUserNetwork; it never falls back to the host's network.
+// HostNetwork shares the host's network, for trusted programs only.
 package sandbox
 
 import (
@@ -26,6 +56,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -48,6 +79,14 @@ const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
 // timeout or its context and was killed.
 var ErrTimeout = errors.New("sandbox: command timed out")
 
+// ErrMemoryLimit is Result.LimitError when the command tree ran out of its
+// total memory and the kernel killed a process.
+var ErrMemoryLimit = errors.New("sandbox: killed for exceeding the memory limit")
+
+// ErrProcLimit is Result.LimitError when the command tree reached its
+// process limit and a fork failed.
+var ErrProcLimit = errors.New("sandbox: reached the process limit")
+
 // Command is one program to run.
 type Command struct {
 	// Args is the program and its arguments; Args[0] is looked up in PATH.
@@ -61,8 +100,15 @@ type Command struct {
 	Writable []string
 	// ReadOnly lists extra host directories mounted read-only at the same path.
 	ReadOnly []string
-	// Network allows network access; false gives a private, empty network.
+	// Network gives the command the registry network (see the package doc):
+	// public addresses only, through a user-mode network; false gives a
+	// private, empty network.
 	Network bool
+	// HostNetwork shares the host's network, loopback and internal ranges
+	// included. Only for trusted programs that must reach an address the
+	// operator chose (the agent's model endpoint); never for pull-request
+	// code. It takes precedence over Network.
+	HostNetwork bool
 	// Timeout bounds the wall-clock time; zero means the Limits' timeout.
 	Timeout time.Duration
 	// Stdin is the command's standard input; nil means empty.
@@ -78,6 +124,23 @@ type Result struct {
 	// was cut.
 	Truncated bool
 	Duration  time.Duration
+	// OOMKilled is set when the kernel killed a process of the command
+	// because the command tree reached Limits.TotalMemoryBytes.
+	OOMKilled bool
+	// ProcLimitReached is set when a fork failed because the command tree
+	// reached Limits.MaxProcs (cgroup mechanisms only).
+	ProcLimitReached bool
+}
+
+// LimitError describes the cgroup limit the command hit, or returns nil.
+func (r Result) LimitError() error {
+	switch {
+	case r.OOMKilled:
+		return ErrMemoryLimit
+	case r.ProcLimitReached:
+		return ErrProcLimit
+	}
+	return nil
 }
 
 // Runner runs commands. Run returns an error only when the command could not
@@ -91,9 +154,23 @@ type Runner interface {
 type Limits struct {
 	// MemoryBytes bounds each process's data segment (RLIMIT_DATA).
 	MemoryBytes int64
-	// MaxProcs bounds the number of processes (RLIMIT_NPROC; see the package
-	// doc for its limits when running as root).
+	// TotalMemoryBytes bounds the memory of the whole command tree (a
+	// cgroup; see the package doc for when none is available).
+	TotalMemoryBytes int64
+	// MaxProcs bounds the number of processes of the command tree (the
+	// cgroup's pids limit and RLIMIT_NPROC; see the package doc).
 	MaxProcs int
+	// FileBytes bounds the size of any one file a command writes
+	// (RLIMIT_FSIZE).
+	FileBytes int64
+	// MaxFiles and MaxTreeBytes are the defaults callers pass to CheckTree
+	// for a build's target directory; Run does not apply them.
+	MaxFiles     int
+	MaxTreeBytes int64
+	// SandboxUID is the unprivileged host uid (and gid) bwrap runs as when
+	// the service is root and no cgroup is usable ("unprivileged-uid");
+	// zero means 65534 (nobody).
+	SandboxUID int
 	// OutputBytes caps each of stdout and stderr.
 	OutputBytes int
 	// Timeout is the wall-clock limit of a command without its own.
@@ -103,10 +180,14 @@ type Limits struct {
 // DefaultLimits returns limits fit for `cargo clippy` on a mid-size workspace.
 func DefaultLimits() Limits {
 	return Limits{
-		MemoryBytes: 4 << 30,
-		MaxProcs:    512,
-		OutputBytes: 64 << 20,
-		Timeout:     20 * time.Minute,
+		MemoryBytes:      4 << 30,
+		TotalMemoryBytes: 8 << 30,
+		MaxProcs:         512,
+		FileBytes:        4 << 30,
+		MaxFiles:         250_000,
+		MaxTreeBytes:     20 << 30,
+		OutputBytes:      64 << 20,
+		Timeout:          20 * time.Minute,
 	}
 }
 
@@ -120,10 +201,20 @@ var (
 		Help:    "Wall-clock duration of sandboxed commands.",
 		Buckets: prometheus.ExponentialBuckets(0.05, 2, 16),
 	}, []string{"mode"})
+
+	limitMechanism = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "symposium_sandbox_limit_mechanism",
+		Help: "1 for the mechanism bounding each sandboxed command tree (cgroup2, cgroup1, rlimit, unprivileged-uid).",
+	}, []string{"mechanism"})
+	limitHits = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "symposium_sandbox_limit_hits_total",
+		Help: "Sandboxed commands that hit a limit, by limit (memory, procs).",
+	}, []string{"limit"})
 )
 
 // New returns a Runner for mode "bwrap" or "none". "bwrap" fails with a clear
 // error when bubblewrap is not installed or cannot create its namespaces.
+// What New probes on the host is probed once per process.
 func New(mode string, limits Limits) (Runner, error) {
 	def := DefaultLimits()
 	if limits.OutputBytes <= 0 {
@@ -132,37 +223,101 @@ func New(mode string, limits Limits) (Runner, error) {
 	if limits.Timeout <= 0 {
 		limits.Timeout = def.Timeout
 	}
+	if limits.SandboxUID <= 0 {
+		limits.SandboxUID = 65534
+	}
 	r := &runner{mode: mode, limits: limits}
-	if limits.MemoryBytes > 0 || limits.MaxProcs > 0 {
+	if mode != ModeNone && mode != ModeBwrap {
+		return nil, fmt.Errorf("sandbox: unknown mode %q (want %q or %q)", mode, ModeBwrap, ModeNone)
+	}
+	if limits.MemoryBytes > 0 || limits.MaxProcs > 0 || limits.FileBytes > 0 {
 		p, err := exec.LookPath("prlimit")
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: memory and process limits need prlimit (Debian package util-linux): %w", err)
 		}
 		r.prlimit = p
 	}
-	switch mode {
-	case ModeNone:
-		return r, nil
-	case ModeBwrap:
-		p, err := exec.LookPath("bwrap")
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: mode %q needs bubblewrap: install it (apt-get install bubblewrap) or set the sandbox to %q for trusted repositories only: %w", ModeBwrap, ModeNone, err)
+	r.mechanism = MechanismRlimit
+	if limits.TotalMemoryBytes > 0 || limits.MaxProcs > 0 {
+		cg, why := hostCgroups()
+		switch {
+		case cg != nil:
+			r.cgroups = cg
+			r.mechanism = map[int]string{1: MechanismCgroup1, 2: MechanismCgroup2}[cg.version]
+		case os.Geteuid() == 0 && mode == ModeBwrap:
+			p, err := exec.LookPath("setpriv")
+			if err != nil {
+				return nil, fmt.Errorf("sandbox: no usable cgroup (%v) and running as root: limits need setpriv (Debian package util-linux): %w", why, err)
+			}
+			r.setpriv = p
+			r.mechanism = MechanismUnprivileged
 		}
-		r.bwrap = p
-		if err := r.probe(); err != nil {
-			return nil, err
-		}
-		return r, nil
-	default:
-		return nil, fmt.Errorf("sandbox: unknown mode %q (want %q or %q)", mode, ModeBwrap, ModeNone)
+		logMechanism(r.mechanism, why)
 	}
+	if mode == ModeNone {
+		return r, nil
+	}
+	p, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: mode %q needs bubblewrap: install it (apt-get install bubblewrap) or set the sandbox to %q for trusted repositories only: %w", ModeBwrap, ModeNone, err)
+	}
+	r.bwrap = p
+	r.regNet, r.regNetErr = findRegistryNet()
+	if err := r.probeOnce(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Mechanism names what bounds the whole command tree of r's commands (the
+// Mechanism* constants), or "" for a Runner not made by New.
+func Mechanism(r Runner) string {
+	if rr, ok := r.(*runner); ok {
+		return rr.mechanism
+	}
+	return ""
+}
+
+var mechanismLogged sync.Map
+
+func logMechanism(m string, why error) {
+	if _, seen := mechanismLogged.LoadOrStore(m, true); seen {
+		return
+	}
+	limitMechanism.WithLabelValues(m).Set(1)
+	if why != nil {
+		slog.Info("sandbox: command limits", "mechanism", m, "no_cgroup", why.Error())
+		return
+	}
+	slog.Info("sandbox: command limits", "mechanism", m)
 }
 
 type runner struct {
-	mode    string
-	limits  Limits
-	bwrap   string
-	prlimit string
+	mode      string
+	limits    Limits
+	bwrap     string
+	prlimit   string
+	setpriv   string // set for MechanismUnprivileged
+	mechanism string
+	cgroups   *cgroupSys
+	regNet    *registryNet
+	regNetErr error
+}
+
+// probes caches, per bwrap binary and mechanism, whether bwrap works here:
+// the probe costs a sandbox start, so it runs once per process.
+var probes sync.Map // string -> *probeResult
+
+type probeResult struct {
+	once sync.Once
+	err  error
+}
+
+func (r *runner) probeOnce() error {
+	v, _ := probes.LoadOrStore(r.bwrap+"\x00"+r.mechanism, &probeResult{})
+	p := v.(*probeResult)
+	p.once.Do(func() { p.err = r.probe() })
+	return p.err
 }
 
 // probe checks that bwrap can create its namespaces on this host.
@@ -178,6 +333,9 @@ func (r *runner) probe() error {
 	return nil
 }
 
+// gateScript holds a command until the host has put it into its cgroup.
+const gateScript = `read -r _ <&3 || exit 125; exec 3<&-; exec "$@"`
+
 // Run runs cmd under the runner's mode and limits.
 func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 	if len(c.Args) == 0 {
@@ -190,10 +348,47 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	var nr *netRun
+	if c.Network && !c.HostNetwork && r.mode == ModeBwrap {
+		if r.regNetErr != nil {
+			runsTotal.WithLabelValues(r.mode, "error").Inc()
+			return Result{}, r.regNetErr
+		}
+		var err error
+		if nr, err = r.regNet.prepare(ctx); err != nil {
+			return Result{}, err
+		}
+		defer nr.close()
+	}
+	if r.setpriv != "" {
+		if err := chownTrees(c.Writable, r.limits.SandboxUID); err != nil {
+			return Result{}, err
+		}
+	}
 	env := withDefaultPath(c.Env)
-	argv, err := r.argv(c, env)
+	argv, err := r.argv(c, env, nr)
 	if err != nil {
 		return Result{}, err
+	}
+	var group *cgroup
+	var gate, gateChild *os.File
+	if r.cgroups != nil {
+		if group, err = r.cgroups.create(r.limits); err != nil {
+			return Result{}, err
+		}
+		defer func() {
+			if err := group.remove(); err != nil {
+				slog.Warn("sandbox: cgroup left behind", "err", err)
+			}
+		}()
+		if nr == nil {
+			argv = append([]string{"/bin/sh", "-c", gateScript, "sh"}, argv...)
+			if gateChild, gate, err = os.Pipe(); err != nil {
+				return Result{}, fmt.Errorf("sandbox: %w", err)
+			}
+			defer gate.Close()
+			defer gateChild.Close()
+		}
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
@@ -212,9 +407,31 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	cmd.WaitDelay = 5 * time.Second
+	if gateChild != nil {
+		cmd.ExtraFiles = []*os.File{gateChild}
+	}
+	if nr != nil {
+		if err := nr.pipes(cmd); err != nil {
+			return Result{}, fmt.Errorf("sandbox: %w", err)
+		}
+	}
 
 	start := time.Now()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		runsTotal.WithLabelValues(r.mode, "error").Inc()
+		return Result{}, fmt.Errorf("sandbox: run %s: %w", c.Args[0], err)
+	}
+	if setupErr := r.setup(ctx, cmd.Process.Pid, group, gate, gateChild, nr); setupErr != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		runsTotal.WithLabelValues(r.mode, "error").Inc()
+		msg := strings.TrimSpace(string(stderr.buf.Bytes()))
+		if msg != "" {
+			return Result{}, fmt.Errorf("%w: %s", setupErr, msg)
+		}
+		return Result{}, setupErr
+	}
+	err = cmd.Wait()
 	res := Result{
 		Stdout:    stdout.buf.Bytes(),
 		Stderr:    stderr.buf.Bytes(),
@@ -227,6 +444,16 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 	} else if cmd.Process != nil {
 		// Also reap stragglers that left the group's leader behind.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if group != nil {
+		group.kill()
+		res.OOMKilled, res.ProcLimitReached = group.outcome()
+		if res.OOMKilled {
+			limitHits.WithLabelValues("memory").Inc()
+		}
+		if res.ProcLimitReached {
+			limitHits.WithLabelValues("procs").Inc()
+		}
 	}
 	runSeconds.WithLabelValues(r.mode).Observe(res.Duration.Seconds())
 	if ctx.Err() != nil {
@@ -244,11 +471,34 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 		runsTotal.WithLabelValues(r.mode, "error").Inc()
 		return res, fmt.Errorf("sandbox: run %s: %w", c.Args[0], err)
 	}
+	if lerr := res.LimitError(); lerr != nil {
+		slog.Warn("sandbox: command hit a limit", "program", c.Args[0], "err", lerr)
+	}
 	return res, nil
 }
 
+// setup puts the started process pid into its cgroup and network before it
+// runs the command, then lets it go.
+func (r *runner) setup(ctx context.Context, pid int, group *cgroup, gate, gateChild *os.File, nr *netRun) error {
+	if group != nil {
+		if err := group.add(pid); err != nil {
+			return err
+		}
+	}
+	if nr != nil {
+		return nr.start(ctx, pid)
+	}
+	if gate != nil {
+		gateChild.Close()
+		if _, err := gate.Write([]byte("go\n")); err != nil {
+			return fmt.Errorf("sandbox: start: %w", err)
+		}
+	}
+	return nil
+}
+
 // argv is the host command line that runs c.
-func (r *runner) argv(c Command, env []string) ([]string, error) {
+func (r *runner) argv(c Command, env []string, nr *netRun) ([]string, error) {
 	var argv []string
 	if r.prlimit != "" {
 		argv = append(argv, r.prlimit)
@@ -258,17 +508,31 @@ func (r *runner) argv(c Command, env []string) ([]string, error) {
 		if r.limits.MaxProcs > 0 {
 			argv = append(argv, "--nproc="+strconv.Itoa(r.limits.MaxProcs))
 		}
+		if r.limits.FileBytes > 0 {
+			argv = append(argv, "--fsize="+strconv.FormatInt(r.limits.FileBytes, 10))
+		}
 		argv = append(argv, "--")
 	}
 	if r.mode == ModeNone {
 		return append(argv, c.Args...), nil
 	}
-	args, err := bwrapArgs(c, env)
+	var etc map[string]string
+	if nr != nil {
+		etc = nr.files()
+	}
+	args, err := bwrapArgs(c, env, etc)
 	if err != nil {
 		return nil, err
 	}
-	argv = append(argv, r.bwrap)
-	return append(argv, args...), nil
+	if r.setpriv != "" {
+		uid := strconv.Itoa(r.limits.SandboxUID)
+		argv = append(argv, r.setpriv, "--reuid="+uid, "--regid="+uid, "--clear-groups", "--")
+	}
+	bw := append([]string{r.bwrap}, args...)
+	if nr != nil {
+		return append(argv, nr.argv(bw)...), nil
+	}
+	return append(argv, bw...), nil
 }
 
 // withDefaultPath returns env with DefaultPath added when it sets no PATH.
