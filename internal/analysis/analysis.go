@@ -238,8 +238,12 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 // fetchAndClippy fetches the dependencies when asked, picks the packages to
 // check and runs clippy on them.
 func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) ([]review.Diagnostic, error) {
+	var refused []review.Diagnostic
 	if req.Fetch {
-		if err := cargo.Fetch(ctx, src, copts); err != nil {
+		var err error
+		// A refused dependency URL is a finding; clippy still runs offline
+		// on what the cargo home holds.
+		if refused, err = cargo.FetchChecked(ctx, src, copts); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +252,11 @@ func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts ca
 		return nil, err
 	}
 	copts.Packages = pkgs
-	return cargo.Clippy(ctx, src, copts)
+	diags, err := cargo.Clippy(ctx, src, copts)
+	if err != nil {
+		return nil, err
+	}
+	return append(refused, diags...), nil
 }
 
 // packagesToCheck returns the packages owning changed files when the
