@@ -11,11 +11,9 @@
 package cargo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +46,9 @@ type Options struct {
 	// copies, the hash of the last fetch). Default: CargoHome/.symposium-fetch,
 	// read-only with the cargo home.
 	FetchDir string
+	// MaxOutputBytes caps clippy's JSON output (DefaultMaxOutputBytes when
+	// zero); beyond it the review is incomplete, not failed.
+	MaxOutputBytes int
 }
 
 var (
@@ -61,43 +62,18 @@ var (
 	}, []string{"source", "severity"})
 )
 
-// Clippy runs `cargo clippy --all-targets --message-format=json` offline in
-// the sandbox and returns its diagnostics, paths relative to dir. A compile
-// error is a diagnostic; the error is for a cargo that could not run.
+// Clippy runs ClippyReport and returns its diagnostics, paths relative to
+// dir. Output beyond the cap is an error wrapping ErrOutputTruncated,
+// returned with the diagnostics parsed before the cut.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
-	args := clippyArgs(opts, "--all-targets", "--message-format=json", "--offline", "--color=never")
-	res, err := runBuild(ctx, dir, opts, args)
+	rep, err := ClippyReport(ctx, dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	diags, err := ParseMessages(bytes.NewReader(res.Stdout), dir)
-	if err != nil {
-		runsTotal.WithLabelValues("clippy", "error").Inc()
-		return nil, fmt.Errorf("cargo clippy in %s (exit %d): %w; stderr: %s", dir, res.ExitCode, err, tail(res.Stderr))
+	if rep.Incomplete != "" {
+		return rep.Diagnostics, fmt.Errorf("cargo clippy in %s: %w", dir, ErrOutputTruncated)
 	}
-	if res.Truncated {
-		runsTotal.WithLabelValues("clippy", "error").Inc()
-		return nil, fmt.Errorf("cargo clippy in %s: output exceeded the sandbox's output limit", dir)
-	}
-	if res.ExitCode != 0 && !hasError(diags) {
-		// cargo failed before rustc could say why: a bad manifest, a build
-		// script that panicked, a missing dependency. That is a finding too.
-		diags = append(diags, review.Diagnostic{
-			Source:   review.SourceRustc,
-			Rule:     "cargo",
-			Severity: review.SeverityError,
-			Message:  fmt.Sprintf("cargo clippy failed (exit %d): %s", res.ExitCode, firstError(res.Stderr)),
-			Rendered: string(res.Stderr),
-		})
-	}
-	outcome := "ok"
-	if res.ExitCode != 0 {
-		outcome = "failed"
-	}
-	runsTotal.WithLabelValues("clippy", outcome).Inc()
-	count(diags)
-	slog.Info("cargo clippy done", "dir", dir, "exit", res.ExitCode, "diagnostics", len(diags), "duration", res.Duration)
-	return diags, nil
+	return rep.Diagnostics, nil
 }
 
 // run runs a toolchain command in the sandbox with cargo's environment.
