@@ -132,6 +132,9 @@ type Result struct {
 	Summary  string    `json:"summary"`
 	Comments []Comment `json:"comments"`
 	Stats    Stats     `json:"stats"`
+	// Incomplete says why the findings are partial (clippy's output
+	// exceeded its cap); empty when the review saw everything.
+	Incomplete string `json:"incomplete,omitempty"`
 
 	// Findings lists every diagnostic of the review that has a location,
 	// inline or not, sorted, for check-run annotations. Not in the JSON

@@ -106,7 +106,7 @@ func (l *localFlags) lockRepo(repo string) (repoDir string, dirs localDirs, unlo
 }
 
 // localDirs are the per-repository cache directories and their lock file.
-type localDirs struct{ target, source, lock string }
+type localDirs struct{ target, source, home, lock string }
 
 // cacheDirs picks the per-repository directories: a warm target dir and a
 // source dir that keeps unchanged files' times between runs.
@@ -123,6 +123,7 @@ func cacheDirs(cacheDir, targetDir, repoDir string) (localDirs, error) {
 	d := localDirs{
 		target: filepath.Join(cacheDir, "target", key),
 		source: filepath.Join(cacheDir, "src", key),
+		home:   filepath.Join(cacheDir, "cargo", key),
 		lock:   filepath.Join(cacheDir, "src", key+".lock"),
 	}
 	if targetDir != "" {

@@ -59,7 +59,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: repoDir, Base: *base, Head: *head,
-		Runner: runner, TargetDir: dirs.target, SourceDir: dirs.source,
+		Runner: runner, TargetDir: dirs.target, CargoHome: dirs.home, SourceDir: dirs.source,
 		Filter: f, Fetch: local.fetch,
 	})
 	if err != nil {
@@ -68,7 +68,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := analysis.Augment(ctx, &res, analysis.AgentStep{
 		Agent: ag, Backend: agentCfg.Backend, TokenBudget: agentCfg.TokenBudget,
 		RepoDir: repoDir, Base: *base, Head: *head, SourceDir: dirs.source,
-		Runner: runner, TargetDir: dirs.target,
+		Runner: runner, TargetDir: dirs.target, CargoHome: dirs.home,
 	}); err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ type AgentStep struct {
 	// Runner and TargetDir are the review's sandbox and cargo target dir.
 	Runner    sandbox.Runner
 	TargetDir string
+	// CargoHome is the review's cargo home (see Request.CargoHome).
+	CargoHome string
 	// Installation, Daily and DailyLimit enforce the per-installation
 	// daily token budget (zero values: none).
 	Installation int64
@@ -64,7 +66,7 @@ func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.Aug
 	if err != nil {
 		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
 	}
-	copts := cargo.Options{Runner: step.Runner, TargetDir: step.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+	copts := cargo.Options{Runner: step.Runner, TargetDir: step.TargetDir, CargoHome: step.CargoHome, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
 	diags := agent.FindingsAsDiagnostics(res.Findings)
 	aug, err := agent.Augment(ctx, step.Agent, agent.AugmentInput{
 		Backend: step.Backend,

@@ -44,8 +44,12 @@ type Request struct {
 	Base, Head string
 	// Runner runs cargo and rustfmt; required.
 	Runner sandbox.Runner
-	// TargetDir is cargo's target directory, shared between runs; required.
+	// TargetDir is cargo's target directory, reused between runs of one
+	// pull request (never shared between pull requests); required.
 	TargetDir string
+	// CargoHome is the repository's cargo home, written only by the fetch
+	// and read-only in builds; empty means cargo.Options' default.
+	CargoHome string
 	// SourceDir receives the head's tree. Reusing it between runs keeps the
 	// modification times of unchanged files, so cargo rechecks only what
 	// changed. Empty means a temporary directory, removed afterwards. The
@@ -63,6 +67,9 @@ type Request struct {
 	Fetch bool
 	// LargeWorkspace overrides DefaultLargeWorkspace.
 	LargeWorkspace int
+	// MaxOutputBytes caps clippy's output (cargo.DefaultMaxOutputBytes when
+	// zero): beyond it the review is marked incomplete, not failed.
+	MaxOutputBytes int
 }
 
 var (
@@ -180,12 +187,19 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	// The export holds the head's bytes until cargo runs: keep the changed
 	// files from it now rather than ask git for each one afterwards.
 	heads.preload(src, diff.ChangedPaths())
-	var diags []review.Diagnostic
+	var (
+		diags      []review.Diagnostic
+		incomplete string
+	)
 	notes := warnings
 	if _, ok := gitrepo.ReadTreeFile(src, "Cargo.toml"); ok {
-		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
-		if diags, err = analyse(ctx, src, diff, opts, copts, req); err != nil {
+		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, CargoHome: req.CargoHome,
+			LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs, MaxOutputBytes: req.MaxOutputBytes}
+		if diags, incomplete, err = analyse(ctx, src, diff, opts, copts, req); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
+		}
+		if incomplete != "" {
+			notes = append(notes, incomplete)
 		}
 	} else {
 		notes = append(notes, "The head has no Cargo.toml at the repository root: nothing was analysed.")
@@ -202,6 +216,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 		}
 		res.Summary = strings.Replace(res.Summary, "\n\n", "\n\n"+b.String(), 1)
 	}
+	res.Incomplete = incomplete
 	res.Stats.DurationMS = time.Since(start).Milliseconds()
 	slog.Info("review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,
 		"diagnostics", res.Stats.DiagnosticsTotal, "on_diff", res.Stats.DiagnosticsOnDiff,
@@ -210,8 +225,8 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 }
 
 // analyse runs clippy on the packages to check and rustfmt on the changed
-// Rust files, at once.
-func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request) ([]review.Diagnostic, error) {
+// Rust files, at once. incomplete says why clippy's findings are partial.
+func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request) (_ []review.Diagnostic, incomplete string, _ error) {
 	changed := diff.ChangedPaths()
 	var rsFiles []string
 	for _, p := range changed {
@@ -227,28 +242,37 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 		fmtErr   error
 	)
 	wg.Go(func() { fmtDiags, fmtErr = cargo.Format(ctx, src, rsFiles, copts) })
-	clippyDiags, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
+	clippy, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
 	wg.Wait()
 	if err := errors.Join(clippyErr, fmtErr); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return append(clippyDiags, fmtDiags...), nil
+	return append(clippy.Diagnostics, fmtDiags...), clippy.Incomplete, nil
 }
 
 // fetchAndClippy fetches the dependencies when asked, picks the packages to
 // check and runs clippy on them.
-func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) ([]review.Diagnostic, error) {
+func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) (cargo.Report, error) {
+	var refused []review.Diagnostic
 	if req.Fetch {
-		if err := cargo.Fetch(ctx, src, copts); err != nil {
-			return nil, err
+		var err error
+		// A refused dependency URL is a finding; clippy still runs offline
+		// on what the cargo home holds.
+		if refused, err = cargo.FetchChecked(ctx, src, copts); err != nil {
+			return cargo.Report{}, err
 		}
 	}
 	pkgs, err := packagesToCheck(ctx, src, diff, copts, req)
 	if err != nil {
-		return nil, err
+		return cargo.Report{}, err
 	}
 	copts.Packages = pkgs
-	return cargo.Clippy(ctx, src, copts)
+	rep, err := cargo.ClippyReport(ctx, src, copts)
+	if err != nil {
+		return cargo.Report{}, err
+	}
+	rep.Diagnostics = append(refused, rep.Diagnostics...)
+	return rep, nil
 }
 
 // packagesToCheck returns the packages owning changed files when the

@@ -1,21 +1,19 @@
 // Package cargo runs cargo, clippy and rustfmt on a checkout inside the
 // sandbox and parses what they say into review diagnostics.
 //
-// Dependencies are fetched first with the network (Fetch: `cargo fetch` runs
-// no crate code); the analysis then runs offline with no network. cargo's
-// home inside the sandbox is a directory of our own (Options.CargoHome,
-// default TargetDir/cargo-home), never the operator's ~/.cargo, which may
-// hold registry credentials.
+// Dependencies are fetched first with the network (Fetch, from a
+// manifest-only copy: see fetch.go); the analysis then runs offline with no
+// network. cargo's home inside the sandbox is a directory of our own
+// (Options.CargoHome), never the operator's ~/.cargo, which may hold
+// registry credentials; only Fetch may write it.
 //
 // Clippy must run in the workspace root: cargo reports paths relative to it.
 package cargo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,8 +39,16 @@ type Options struct {
 	// ExtraArgs are cargo arguments from the repository's configuration.
 	ExtraArgs []string
 	// CargoHome is the host directory used as CARGO_HOME inside the sandbox
-	// (registry cache, written by Fetch). Default: TargetDir/cargo-home.
+	// (registry cache): written only by Fetch, read-only in every other
+	// command. Default: TargetDir/cargo-home.
 	CargoHome string
+	// FetchDir holds Fetch's own state (its target dir, the manifest-only
+	// copies, the hash of the last fetch). Default: CargoHome/.symposium-fetch,
+	// read-only with the cargo home.
+	FetchDir string
+	// MaxOutputBytes caps clippy's JSON output (DefaultMaxOutputBytes when
+	// zero); beyond it the review is incomplete, not failed.
+	MaxOutputBytes int
 }
 
 var (
@@ -56,63 +62,18 @@ var (
 	}, []string{"source", "severity"})
 )
 
-// Clippy runs `cargo clippy --all-targets --message-format=json` offline in
-// the sandbox and returns its diagnostics, paths relative to dir. A compile
-// error is a diagnostic; the error is for a cargo that could not run.
+// Clippy runs ClippyReport and returns its diagnostics, paths relative to
+// dir. Output beyond the cap is an error wrapping ErrOutputTruncated,
+// returned with the diagnostics parsed before the cut.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
-	args := clippyArgs(opts, "--all-targets", "--message-format=json", "--offline", "--color=never")
-	res, err := runBuild(ctx, dir, opts, args)
+	rep, err := ClippyReport(ctx, dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	diags, err := ParseMessages(bytes.NewReader(res.Stdout), dir)
-	if err != nil {
-		runsTotal.WithLabelValues("clippy", "error").Inc()
-		return nil, fmt.Errorf("cargo clippy in %s (exit %d): %w; stderr: %s", dir, res.ExitCode, err, tail(res.Stderr))
+	if rep.Incomplete != "" {
+		return rep.Diagnostics, fmt.Errorf("cargo clippy in %s: %w", dir, ErrOutputTruncated)
 	}
-	if res.Truncated {
-		runsTotal.WithLabelValues("clippy", "error").Inc()
-		return nil, fmt.Errorf("cargo clippy in %s: output exceeded the sandbox's output limit", dir)
-	}
-	if res.ExitCode != 0 && !hasError(diags) {
-		// cargo failed before rustc could say why: a bad manifest, a build
-		// script that panicked, a missing dependency. That is a finding too.
-		diags = append(diags, review.Diagnostic{
-			Source:   review.SourceRustc,
-			Rule:     "cargo",
-			Severity: review.SeverityError,
-			Message:  fmt.Sprintf("cargo clippy failed (exit %d): %s", res.ExitCode, firstError(res.Stderr)),
-			Rendered: string(res.Stderr),
-		})
-	}
-	outcome := "ok"
-	if res.ExitCode != 0 {
-		outcome = "failed"
-	}
-	runsTotal.WithLabelValues("clippy", outcome).Inc()
-	count(diags)
-	slog.Info("cargo clippy done", "dir", dir, "exit", res.ExitCode, "diagnostics", len(diags), "duration", res.Duration)
-	return diags, nil
-}
-
-// Fetch downloads the dependencies with `cargo fetch`, which runs no crate
-// code, so that the analysis can run offline. Without registry or git
-// dependencies it downloads nothing.
-func Fetch(ctx context.Context, dir string, opts Options) error {
-	if nothingToFetch(dir) {
-		runsTotal.WithLabelValues("fetch", "skipped").Inc()
-		return nil
-	}
-	res, err := run(ctx, dir, opts, []string{"cargo", "fetch", "--color=never"}, true)
-	if err != nil {
-		return err
-	}
-	if res.ExitCode != 0 {
-		runsTotal.WithLabelValues("fetch", "failed").Inc()
-		return fmt.Errorf("cargo fetch in %s failed (exit %d): %s", dir, res.ExitCode, tail(res.Stderr))
-	}
-	runsTotal.WithLabelValues("fetch", "ok").Inc()
-	return nil
+	return rep.Diagnostics, nil
 }
 
 // run runs a toolchain command in the sandbox with cargo's environment.
@@ -129,9 +90,11 @@ func run(ctx context.Context, dir string, opts Options, args []string, network b
 	return res, nil
 }
 
-// command builds the sandboxed command: the toolchain read-only, the
-// checkout, target dir and cargo home writable, and an environment that holds
-// nothing of this process's but the toolchain's location.
+// command builds the sandboxed command: the pinned toolchain read-only, the
+// checkout and target dir writable, the cargo home writable only with the
+// network (fetch, which runs nothing of the pull request's) and read-only
+// otherwise, and an environment that holds nothing of this process's but
+// the toolchain's location.
 func command(dir string, opts Options, args []string, network bool) (sandbox.Command, error) {
 	if opts.Runner == nil {
 		return sandbox.Command{}, errors.New("cargo: Options.Runner is nil")
@@ -147,11 +110,8 @@ func command(dir string, opts Options, args []string, network bool) (sandbox.Com
 	if err != nil {
 		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 	}
-	home := opts.CargoHome
-	if home == "" {
-		home = filepath.Join(target, "cargo-home")
-	}
-	if home, err = filepath.Abs(home); err != nil {
+	home, err := filepath.Abs(cargoHome(opts))
+	if err != nil {
 		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 	}
 	for _, d := range []string{target, home} {
@@ -159,28 +119,50 @@ func command(dir string, opts Options, args []string, network bool) (sandbox.Com
 			return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 		}
 	}
-	tc, err := sandbox.RustToolchain()
+	tc, err := pinnedToolchain(dir)
 	if err != nil {
 		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 	}
-	env := append(append([]string{}, tc.Env...),
+	tcEnv, readOnly, err := tc.env()
+	if err != nil {
+		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
+	}
+	env := append(tcEnv,
 		"CARGO_TARGET_DIR="+target,
 		"CARGO_HOME="+home,
 		"CARGO_TERM_COLOR=never",
 		"HOME=/home/sandbox",
 	)
 	writable := []string{dir, target}
-	if !within(home, target) {
+	if network {
+		// Nothing of the pull request's may run with the network: no
+		// wrapper, no git CLI, whatever a configuration says.
+		if err := writeHomeConfig(home); err != nil {
+			return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
+		}
+		env = append(env, "RUSTC_WRAPPER=", "RUSTC_WORKSPACE_WRAPPER=",
+			"CARGO_BUILD_RUSTC_WRAPPER=", "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER=",
+			"CARGO_NET_GIT_FETCH_WITH_CLI=false")
 		writable = append(writable, home)
+	} else {
+		readOnly = append(readOnly, home)
 	}
 	return sandbox.Command{
 		Args:     args,
 		Dir:      dir,
 		Env:      env,
 		Writable: writable,
-		ReadOnly: tc.ReadOnly,
+		ReadOnly: readOnly,
 		Network:  network,
 	}, nil
+}
+
+// cargoHome is Options.CargoHome or its default.
+func cargoHome(opts Options) string {
+	if opts.CargoHome != "" {
+		return opts.CargoHome
+	}
+	return filepath.Join(opts.TargetDir, "cargo-home")
 }
 
 func within(path, parent string) bool {
@@ -240,21 +222,4 @@ func clippyArgs(opts Options, flags ...string) []string {
 		args = append(append(args, "--"), opts.LintArgs...)
 	}
 	return args
-}
-
-// nothingToFetch reports a workspace whose Cargo.lock names no package
-// from a registry or a git repository: every package is local, so `cargo
-// fetch` would download nothing. Without a lock file cargo may have to
-// resolve dependencies, so it is not skipped.
-func nothingToFetch(dir string) bool {
-	lock, err := os.ReadFile(filepath.Join(dir, "Cargo.lock"))
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(lock), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "source = ") {
-			return false
-		}
-	}
-	return true
 }

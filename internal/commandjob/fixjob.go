@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/internal/observe"
+	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/internal/tasks"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -81,7 +81,13 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	}
 	defer cleanup()
 
-	target := filepath.Join(j.c.opts.DataDir, "target", strconv.FormatInt(j.p.Repo.ID, 10))
+	// The pull request's own target dir; its cargo home lies inside it
+	// (fix.Request's default), read-only in builds.
+	dirs := reviewjob.PRDirs(j.c.opts.DataDir, j.p.Repo.ID, j.p.PRNumber)
+	if err := dirs.Make(); err != nil {
+		return false, err
+	}
+	target := dirs.Target
 	req := fix.Request{Dir: co.Dir, Base: co.BaseSHA, Runner: j.c.opts.Runner, TargetDir: target, Fetch: j.c.opts.Fetch}
 	if j.c.opts.Patches != nil {
 		req.Patches = j.c.opts.Patches(j.pr)

@@ -151,7 +151,7 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	}
 	reviewer, err := reviewjob.New(reviewjob.Options{
 		Clients: clients, Redis: s.Conn.Redis(), Inspector: s.Queue.Inspector(), Runner: runner,
-		DataDir: filepath.Join(opts.DataDir, "worker"), Conclusions: opts.Conclusions,
+		DataDir: filepath.Join(opts.DataDir, "worker"), Conclusions: opts.Conclusions, Fetch: true,
 		Agent: opts.Agent, AgentConfig: opts.AgentConfig,
 	})
 	if err != nil {

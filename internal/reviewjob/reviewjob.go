@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -73,8 +72,9 @@ type Options struct {
 	Inspector *asynq.Inspector
 	// Runner runs cargo; required (sandbox.New("bwrap", ...) in production).
 	Runner sandbox.Runner
-	// DataDir holds the git caches, cargo target dirs and per-task work
-	// dirs; required.
+	// DataDir holds the git caches, the cargo homes (per repository), the
+	// target and source dirs (per pull request) and per-task work dirs;
+	// required. See PRDirs.
 	DataDir string
 	// Fetch runs `cargo fetch` (with network) before the offline analysis.
 	Fetch bool
@@ -121,7 +121,7 @@ func New(opts Options) (*Reviewer, error) {
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "symposium:"
 	}
-	dataDir, err := MakeDataDir(opts.DataDir, "git", "target", "src", "work")
+	dataDir, err := MakeDataDir(opts.DataDir, "git", "target", "src", "work", "cargo")
 	if err != nil {
 		return nil, fmt.Errorf("reviewjob: %w", err)
 	}
@@ -284,13 +284,10 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	}()
 	j.log.Info("pull request fetched", "base", co.BaseSHA, "merge_base", co.MergeBase, "head", co.HeadSHA)
 
-	key := strconv.FormatInt(j.p.Repo.ID, 10)
-	target := filepath.Join(j.r.opts.DataDir, "target", key)
-	// The source dir is per pull request: the per-PR lock guards it, and
-	// reusing it keeps unchanged files' times so cargo rechecks only what changed.
-	source := filepath.Join(j.r.opts.DataDir, "src", key+"-"+strconv.Itoa(j.p.PR.Number))
-	if err := os.MkdirAll(target, 0o700); err != nil {
-		return review.Result{}, fmt.Errorf("create target dir: %w", err)
+	dirs := PRDirs(j.r.opts.DataDir, j.p.Repo.ID, j.p.PR.Number)
+	target, source := dirs.Target, dirs.Source
+	if err := dirs.Make(); err != nil {
+		return review.Result{}, err
 	}
 	repoCfg, warnings, err := analysis.LoadConfig(ctx, co.Dir, co.BaseSHA)
 	if err != nil {
@@ -302,7 +299,7 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	endAnalysis := observe.Stage(ctx, "analysis")
 	res, err := analysis.Run(ctx, analysis.Request{
 		RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA,
-		Runner: j.r.opts.Runner, TargetDir: target, SourceDir: source, Fetch: j.r.opts.Fetch,
+		Runner: j.r.opts.Runner, TargetDir: target, CargoHome: dirs.CargoHome, SourceDir: source, Fetch: j.r.opts.Fetch,
 		Config: repoCfg, ConfigWarnings: warnings,
 	})
 	endAnalysis()
@@ -315,7 +312,7 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 			Agent: j.r.opts.Agent, Backend: j.r.opts.AgentConfig.Backend, TokenBudget: j.r.opts.AgentConfig.TokenBudget,
 			Title: pr.GetTitle(), Body: pr.GetBody(),
 			RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA, SourceDir: source,
-			Runner: j.r.opts.Runner, TargetDir: target,
+			Runner: j.r.opts.Runner, TargetDir: target, CargoHome: dirs.CargoHome,
 			Installation: j.p.InstallationID, Daily: agent.RedisBudget{Client: j.r.opts.Redis, Prefix: j.r.opts.KeyPrefix},
 			DailyLimit: j.r.opts.AgentConfig.DailyTokens,
 		})

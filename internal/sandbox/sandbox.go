@@ -113,6 +113,11 @@ type Command struct {
 	Timeout time.Duration
 	// Stdin is the command's standard input; nil means empty.
 	Stdin io.Reader
+	// Stdout, when set, receives the standard output while the command
+	// runs, within the same cap as captured output (the rest is dropped and
+	// Result.Truncated set); Result.Stdout is then empty. Write errors are
+	// ignored: the command is never blocked by a failed reader.
+	Stdout io.Writer
 }
 
 // Result is what a command did.
@@ -397,7 +402,7 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 		cmd.Dir = "/" // the command's own directory is set with --chdir
 	}
 	cmd.Stdin = c.Stdin
-	stdout := &cappedBuffer{limit: r.limits.OutputBytes}
+	stdout := &cappedBuffer{limit: r.limits.OutputBytes, w: c.Stdout}
 	stderr := &cappedBuffer{limit: r.limits.OutputBytes}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -561,23 +566,31 @@ func lookupEnv(env []string, key string) (string, bool) {
 	return "", false
 }
 
-// cappedBuffer keeps the first limit bytes written to it and drops the rest,
-// so a noisy command neither blocks nor exhausts memory.
+// cappedBuffer keeps the first limit bytes written to it (in buf, or
+// passed on to w when set) and drops the rest, so a noisy command neither
+// blocks nor exhausts memory.
 type cappedBuffer struct {
 	buf       bytes.Buffer
+	w         io.Writer
+	n         int
 	limit     int
 	truncated bool
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	room := b.limit - b.buf.Len()
-	if room >= len(p) {
-		return b.buf.Write(p)
+	keep := p
+	if room := b.limit - b.n; room < len(p) {
+		keep = p[:max(room, 0)]
+		b.truncated = true
 	}
-	if room > 0 {
-		b.buf.Write(p[:room])
+	if len(keep) > 0 {
+		b.n += len(keep)
+		if b.w != nil {
+			_, _ = b.w.Write(keep)
+		} else {
+			b.buf.Write(keep)
+		}
 	}
-	b.truncated = true
 	return len(p), nil
 }
 
