@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -70,32 +70,21 @@ func applyLineEdits(dir, rel string, edits []review.Edit) error {
 	if trailingNewline {
 		out += "\n"
 	}
-	full := filepath.Join(dir, filepath.FromSlash(rel))
-	info, err := os.Stat(full)
-	if err != nil {
-		return fmt.Errorf("fix: %w", err)
-	}
-	if err := os.WriteFile(full, []byte(out), info.Mode().Perm()); err != nil {
-		return fmt.Errorf("fix: write %s: %w", rel, err)
+	if err := safefs.WriteFile(dir, rel, []byte(out), 0o644); err != nil {
+		return fmt.Errorf("fix: write %w", err)
 	}
 	return nil
 }
 
-// readFile reads a file of the work tree by its slash-separated path;
-// ok is false when it does not exist. Symbolic links are not followed out
-// of the work tree.
+// readFile reads a file of the work tree by its slash-separated path with
+// package safefs; ok is false when it does not exist.
 func readFile(dir, rel string) ([]byte, bool, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, false, fmt.Errorf("fix: %w", err)
-	}
-	defer root.Close()
-	data, err := root.ReadFile(filepath.FromSlash(rel))
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := safefs.ReadFile(dir, rel)
+	if errors.Is(err, os.ErrNotExist) && !safefs.Refused(err) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("fix: read %s: %w", rel, err)
+		return nil, false, fmt.Errorf("fix: read %w", err)
 	}
 	return data, true, nil
 }
