@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -53,6 +55,18 @@ type FormatJob struct {
 // PrepareFormat reads files (see Format) from dir, safely, and copies them
 // into a private directory for rustfmt. Close removes it.
 func PrepareFormat(dir string, files []string) (*FormatJob, error) {
+	return prepareFormat(dir, files, nil)
+}
+
+// PrepareFormatSources is PrepareFormat for files whose bytes the caller
+// holds (sources, by path): only the manifests (for the edition) and the
+// rustfmt configuration are read from dir.
+func PrepareFormatSources(dir string, sources map[string][]byte) (*FormatJob, error) {
+	files := slices.Sorted(maps.Keys(sources))
+	return prepareFormat(dir, files, sources)
+}
+
+func prepareFormat(dir string, files []string, sources map[string][]byte) (*FormatJob, error) {
 	root, err := safefs.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cargo: format: %w", err)
@@ -69,7 +83,10 @@ func PrepareFormat(dir string, files []string) (*FormatJob, error) {
 		if !strings.HasSuffix(rel, ".rs") {
 			continue
 		}
-		src, err := root.ReadFile(rel)
+		src, err := sources[rel], error(nil)
+		if sources == nil {
+			src, err = root.ReadFile(rel)
+		}
 		if errors.Is(err, fs.ErrNotExist) && !safefs.Refused(err) {
 			continue
 		}
