@@ -321,12 +321,29 @@ func (p *pipeline) sync(ctx context.Context) error {
 	return nil
 }
 
-// clippy checks the current bytes in the scratch copy.
+// clippy checks the current bytes in the scratch copy. When the build
+// changed one of the files fixes may touch meanwhile (a build script can),
+// clippy saw other bytes than ours: its findings are of no use and the
+// result is a *VerifyError.
 func (p *pipeline) clippy(ctx context.Context) ([]review.Diagnostic, error) {
 	if err := p.sync(ctx); err != nil {
 		return nil, err
 	}
-	return cargo.Clippy(ctx, p.scratch, p.copts)
+	diags, err := cargo.Clippy(ctx, p.scratch, p.copts)
+	if err != nil {
+		return nil, err
+	}
+	root, err := safefs.Open(p.scratch)
+	if err != nil {
+		return nil, fmt.Errorf("fix: %w", err)
+	}
+	defer root.Close()
+	for _, f := range p.files {
+		if b, err := root.ReadFile(f); err != nil || !bytes.Equal(b, p.cur[f]) {
+			return nil, &VerifyError{Reason: fmt.Sprintf("the build changed %s while cargo clippy checked it (a build script?), so its findings could not be trusted and nothing was fixed", review.CodeSpan(f))}
+		}
+	}
+	return diags, nil
 }
 
 func (p *pipeline) run(ctx context.Context) error {
@@ -340,7 +357,7 @@ func (p *pipeline) run(ctx context.Context) error {
 	}
 	before, err := p.clippy(ctx)
 	if err != nil {
-		return fmt.Errorf("fix: clippy on the head: %w", err)
+		return clippyErr("on the head", err)
 	}
 	diags := before
 	if p.req.Patches != nil {
@@ -350,7 +367,7 @@ func (p *pipeline) run(ctx context.Context) error {
 		}
 		if applied > 0 && !hasError(before) {
 			if diags, err = p.clippy(ctx); err != nil {
-				return fmt.Errorf("fix: clippy with the agent's patches: %w", err)
+				return clippyErr("with the agent's patches", err)
 			}
 		}
 	}
@@ -399,7 +416,7 @@ func (p *pipeline) suggestionRounds(ctx context.Context, diags []review.Diagnost
 		}
 		next, err := p.clippy(ctx)
 		if err != nil {
-			return fmt.Errorf("fix: clippy after round %d of fixes: %w", round, err)
+			return clippyErr(fmt.Sprintf("after round %d of fixes", round), err)
 		}
 		if hasError(next) {
 			p.cur = saved
@@ -410,6 +427,15 @@ func (p *pipeline) suggestionRounds(ctx context.Context, diags []review.Diagnost
 		diags = next
 	}
 	return nil
+}
+
+// clippyErr says which check failed; a *VerifyError stays as it is.
+func clippyErr(when string, err error) error {
+	var ve *VerifyError
+	if errors.As(err, &ve) {
+		return err
+	}
+	return fmt.Errorf("fix: clippy %s: %w", when, err)
 }
 
 // changed reports whether any file differs from the head.
@@ -429,7 +455,7 @@ func (p *pipeline) verify(ctx context.Context, before []review.Diagnostic) error
 	for attempt := 0; ; attempt++ {
 		after, err := p.clippy(ctx)
 		if err != nil {
-			return fmt.Errorf("fix: clippy on the fixed head: %w", err)
+			return clippyErr("on the fixed head", err)
 		}
 		if added := newFindings(before, after, review.SeverityError); len(added) > 0 {
 			return &VerifyError{
