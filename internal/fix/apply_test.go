@@ -15,7 +15,7 @@ func TestOffsetCountsCharacters(t *testing.T) {
 		{1, 1, 0, false},
 		{1, 3, 2, false},
 		{2, 1, 3, false},
-		{2, 3, 7, false}, // after two 2-byte characters
+		{2, 3, 7, false},  // after two 2-byte characters
 		{2, 8, 12, false}, // the end of the line
 		{3, 1, 13, false},
 		{4, 5, 18, false},
