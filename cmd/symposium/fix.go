@@ -26,8 +26,8 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr, "Usage: symposium fix --base REV [--repo DIR] [--commit] [--sandbox bwrap|none] [--agent none|anthropic|openai|acp]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Applies the agent's verified patches (with --agent), clippy's machine-applicable fixes and")
-		fmt.Fprintln(stderr, "rustfmt to the Rust files changed since BASE,")
-		fmt.Fprintln(stderr, "keeps them only if cargo clippy shows no new error (and cargo test passes when")
+		fmt.Fprintln(stderr, "rustfmt to the Rust files changed since BASE (computed by Symposium, checked on a copy),")
+		fmt.Fprintln(stderr, "keeps them only if cargo clippy shows no new error or warning (and cargo test passes when")
 		fmt.Fprintln(stderr, ".github/symposium.toml asks for tests), and prints what it changed.")
 		fmt.Fprintln(stderr, "Exits 0 when it ran (with or without fixes), non-zero when it could not.")
 		fmt.Fprintln(stderr)
@@ -50,7 +50,7 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer env.unlock()
 	runner, ag, agentCfg, repoDir, dirs := env.runner, env.agent, env.agentCfg, env.repoDir, env.dirs
 
-	req := fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, Fetch: local.fetch}
+	req := fix.Request{Dir: repoDir, Base: *base, Runner: runner, TargetDir: dirs.target, SourceDir: dirs.source, Fetch: local.fetch}
 	if _, none := ag.(agent.None); !none {
 		repoCfg, _, err := analysis.LoadConfig(ctx, repoDir, *base)
 		if err != nil {
@@ -79,7 +79,8 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		printNotes(stdout, res.Notes)
 		return nil
 	}
-	fmt.Fprintf(stdout, "Fixed %d finding(s) in %s:\n", countFixes(res.Fixes), strings.Join(res.Changed, ", "))
+	// The same count as the commit message's "Apply N Symposium fixes".
+	fmt.Fprintf(stdout, "Applied %s to %s:\n", plural(res.Count(), "Symposium fix", "Symposium fixes"), strings.Join(res.Changed, ", "))
 	for _, f := range res.Fixes {
 		fmt.Fprintf(stdout, "  - %s\n", f)
 	}
@@ -96,12 +97,11 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-func countFixes(fixes []fix.Fix) int {
-	n := 0
-	for _, f := range fixes {
-		n += max(f.Count, 1)
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return n
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func printNotes(w io.Writer, notes []string) {

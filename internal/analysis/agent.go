@@ -3,13 +3,12 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -122,14 +121,11 @@ func mergeAgent(res *review.Result, aug agent.AugmentResult) {
 	}
 }
 
-// headFileIn reads head files from the exported tree, refusing paths that
-// leave it.
+// headFileIn reads head files from the exported tree with package safefs:
+// no symbolic link followed, regular files only, size-capped.
 func headFileIn(dir string) func(string) ([]byte, bool) {
 	return func(p string) ([]byte, bool) {
-		if !filepath.IsLocal(p) {
-			return nil, false
-		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		b, err := safefs.ReadFile(dir, p)
 		return b, err == nil
 	}
 }

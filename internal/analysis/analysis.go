@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -192,17 +194,21 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 		incomplete string
 	)
 	notes := warnings
-	if _, ok := gitrepo.ReadTreeFile(src, "Cargo.toml"); ok {
+	linked := linkedPaths(src, diff.ChangedPaths())
+	for _, p := range linked {
+		notes = append(notes, review.CodeSpan(p)+" is a symbolic link: not followed.")
+	}
+	if refusal := manifestRefusal(src); refusal != "" {
+		notes = append(notes, refusal)
+	} else {
 		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, CargoHome: req.CargoHome,
 			LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs, MaxOutputBytes: req.MaxOutputBytes}
-		if diags, incomplete, err = analyse(ctx, src, diff, opts, copts, req); err != nil {
+		if diags, incomplete, err = analyse(ctx, src, diff, opts, copts, req, linked); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
 		}
 		if incomplete != "" {
 			notes = append(notes, incomplete)
 		}
-	} else {
-		notes = append(notes, "The head has no Cargo.toml at the repository root: nothing was analysed.")
 	}
 
 	res := review.Build(review.Input{
@@ -224,24 +230,71 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	return res, nil
 }
 
+// linkedPaths returns the paths of changed that are symbolic links in the
+// exported head (or lie behind one): the host never reads them.
+func linkedPaths(src string, changed []string) []string {
+	root, err := safefs.Open(src)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var out []string
+	for _, p := range changed {
+		if _, err := root.Lstat(p); errors.Is(err, safefs.ErrSymlink) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// manifestRefusal says why cargo must not run on the exported head: no
+// Cargo.toml at its root, or a Cargo.toml or Cargo.lock there that is a
+// symbolic link or not a regular file. Empty when cargo may run.
+func manifestRefusal(src string) string {
+	root, err := safefs.Open(src)
+	if err != nil {
+		return "The head could not be read: nothing was analysed."
+	}
+	defer root.Close()
+	for _, name := range []string{"Cargo.toml", "Cargo.lock"} {
+		fi, err := root.Lstat(name)
+		switch {
+		case errors.Is(err, safefs.ErrSymlink):
+			return fmt.Sprintf("`%s` is a symbolic link: not followed, so nothing was analysed.", name)
+		case err == nil && !fi.Mode().IsRegular():
+			return fmt.Sprintf("`%s` is not a regular file: nothing was analysed.", name)
+		case err != nil && name == "Cargo.toml":
+			return "The head has no Cargo.toml at the repository root: nothing was analysed."
+		}
+	}
+	return ""
+}
+
 // analyse runs clippy on the packages to check and rustfmt on the changed
-// Rust files, at once. incomplete says why clippy's findings are partial.
-func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request) (_ []review.Diagnostic, incomplete string, _ error) {
+// Rust files (but the linked ones), at once. incomplete says why clippy's
+// findings are partial.
+func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request, linked []string) (_ []review.Diagnostic, incomplete string, _ error) {
 	changed := diff.ChangedPaths()
 	var rsFiles []string
 	for _, p := range changed {
-		if strings.HasSuffix(p, ".rs") && !review.MatchAny(opts.IgnorePaths, p) {
+		if strings.HasSuffix(p, ".rs") && !review.MatchAny(opts.IgnorePaths, p) && !slices.Contains(linked, p) {
 			rsFiles = append(rsFiles, p)
 		}
 	}
-	// rustfmt needs neither the dependencies nor the packages to check: it
-	// starts at once.
+	// rustfmt reads its files now, before any build can change them, and
+	// needs neither the dependencies nor the packages to check: it starts
+	// at once.
+	fmtJob, err := cargo.PrepareFormat(src, rsFiles)
+	if err != nil {
+		return nil, "", err
+	}
+	defer fmtJob.Close()
 	var (
 		wg       sync.WaitGroup
 		fmtDiags []review.Diagnostic
 		fmtErr   error
 	)
-	wg.Go(func() { fmtDiags, fmtErr = cargo.Format(ctx, src, rsFiles, copts) })
+	wg.Go(func() { fmtDiags, fmtErr = fmtJob.Run(ctx, copts) })
 	clippy, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
 	wg.Wait()
 	if err := errors.Join(clippyErr, fmtErr); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -161,31 +160,5 @@ func TestOptionsChecked(t *testing.T) {
 	}
 	if _, err := Clippy(context.Background(), t.TempDir(), Options{Runner: testOptions(t).Runner}); err == nil {
 		t.Error("empty TargetDir accepted")
-	}
-}
-
-func TestClippyFix(t *testing.T) {
-	dir := t.TempDir()
-	lint := "pub fn check(v: &[u8]) -> bool {\n    v.len() == 0\n}\n"
-	writeFiles(t, dir, map[string]string{
-		"Cargo.toml":   fmt.Sprintf(manifest, "fixme"),
-		"src/lib.rs":   "mod other;\n" + lint,
-		"src/other.rs": lint,
-	})
-	changed, err := ClippyFix(context.Background(), dir, []string{"src/lib.rs"}, testOptions(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(changed, ",") != "src/lib.rs" {
-		t.Errorf("changed = %v, want [src/lib.rs]", changed)
-	}
-	for file, want := range map[string]string{
-		"src/lib.rs":   "mod other;\npub fn check(v: &[u8]) -> bool {\n    v.is_empty()\n}\n",
-		"src/other.rs": lint, // not asked for: restored
-	} {
-		got, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil || string(got) != want {
-			t.Errorf("%s = %q, %v; want %q", file, got, err, want)
-		}
 	}
 }

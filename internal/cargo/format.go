@@ -5,14 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -20,59 +25,155 @@ import (
 // files that are not .rs or no longer exist are skipped) with the edition of
 // their package, and returns one diagnostic per changed region with a
 // MachineApplicable fix that replaces whole lines. A file rustfmt cannot
-// parse gets a note; its syntax error comes from Clippy.
+// parse gets a note; its syntax error comes from Clippy. A file that is a
+// symbolic link, not a regular file or larger than safefs.MaxFileSize is
+// not read: it gets a note saying so.
 //
 // The files of one edition are formatted by a single rustfmt process; a
 // file whose output cannot be attributed to it beyond doubt (rustfmt failed,
 // or its output is not exactly one section per file) is formatted again on
 // its own.
 func Format(ctx context.Context, dir string, files []string, opts Options) ([]review.Diagnostic, error) {
-	root, err := filepath.Abs(dir)
+	job, err := PrepareFormat(dir, files)
+	if err != nil {
+		return nil, err
+	}
+	defer job.Close()
+	return job.Run(ctx, opts)
+}
+
+// FormatJob is a rustfmt run prepared by PrepareFormat: the files' bytes,
+// read from the checkout once, and a private copy of them (with the
+// rustfmt.toml files that apply) that rustfmt reads. Nothing a build does
+// in the checkout afterwards changes what is formatted.
+type FormatJob struct {
+	inputs []formatInput
+	notes  []review.Diagnostic
+	tmp    string
+}
+
+// PrepareFormat reads files (see Format) from dir, safely, and copies them
+// into a private directory for rustfmt. Close removes it.
+func PrepareFormat(dir string, files []string) (*FormatJob, error) {
+	return prepareFormat(dir, files, nil)
+}
+
+// PrepareFormatSources is PrepareFormat for files whose bytes the caller
+// holds (sources, by path): only the manifests (for the edition) and the
+// rustfmt configuration are read from dir.
+func PrepareFormatSources(dir string, sources map[string][]byte) (*FormatJob, error) {
+	files := slices.Sorted(maps.Keys(sources))
+	return prepareFormat(dir, files, sources)
+}
+
+func prepareFormat(dir string, files []string, sources map[string][]byte) (*FormatJob, error) {
+	root, err := safefs.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cargo: format: %w", err)
 	}
-	var (
-		inputs   []formatInput
-		editions = map[string]string{} // by the file's directory
-	)
+	defer root.Close()
+	tmp, err := os.MkdirTemp("", "symposium-fmt-")
+	if err != nil {
+		return nil, fmt.Errorf("cargo: format: %w", err)
+	}
+	job := &FormatJob{tmp: tmp}
+	editions := map[string]string{} // by the file's directory
+	configs := map[string]bool{}    // rustfmt configuration files copied
 	for _, rel := range files {
 		if !strings.HasSuffix(rel, ".rs") {
 			continue
 		}
-		path := filepath.Join(root, filepath.FromSlash(rel))
-		src, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
+		src, err := sources[rel], error(nil)
+		if sources == nil {
+			src, err = root.ReadFile(rel)
+		}
+		if errors.Is(err, fs.ErrNotExist) && !safefs.Refused(err) {
+			continue
+		}
+		if safefs.Refused(err) {
+			job.notes = append(job.notes, formatNote(err.Error()+"; rustfmt did not read it"))
 			continue
 		}
 		if err != nil {
+			job.Close()
 			return nil, fmt.Errorf("cargo: format: %w", err)
 		}
-		edition, ok := editions[filepath.Dir(path)]
+		d := path.Dir(rel)
+		edition, ok := editions[d]
 		if !ok {
-			if edition, err = Edition(dir, rel); err != nil {
-				return nil, err
+			if edition, err = editionIn(root, rel); err != nil {
+				job.notes = append(job.notes, formatNote(fmt.Sprintf("rustfmt skipped %s: %v", rel, err)))
+				continue
 			}
-			editions[filepath.Dir(path)] = edition
+			editions[d] = edition
 		}
-		inputs = append(inputs, formatInput{rel: rel, path: path, src: src, edition: edition})
+		copyPath := filepath.Join(tmp, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(copyPath), 0o755); err != nil {
+			job.Close()
+			return nil, fmt.Errorf("cargo: format: %w", err)
+		}
+		if err := os.WriteFile(copyPath, src, 0o644); err != nil {
+			job.Close()
+			return nil, fmt.Errorf("cargo: format: %w", err)
+		}
+		copyConfigs(root, tmp, d, configs)
+		job.inputs = append(job.inputs, formatInput{rel: rel, path: copyPath, src: src, edition: edition})
 	}
+	return job, nil
+}
 
-	var out []review.Diagnostic
-	for _, group := range byEdition(inputs) {
-		formatted, err := formatBatch(ctx, dir, group, opts)
+// copyConfigs copies the rustfmt configuration files of dir and its parents
+// (as rustfmt looks them up) into the private copy; links and anything
+// else unreadable are left out.
+func copyConfigs(root *safefs.Root, tmp, dir string, done map[string]bool) {
+	for d := dir; ; d = path.Dir(d) {
+		for _, name := range []string{"rustfmt.toml", ".rustfmt.toml"} {
+			p := path.Join(d, name)
+			if done[p] {
+				continue
+			}
+			done[p] = true
+			if b, err := root.ReadFile(p); err == nil {
+				_ = os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(d)), 0o755)
+				_ = os.WriteFile(filepath.Join(tmp, filepath.FromSlash(p)), b, 0o644)
+			}
+		}
+		if d == "." {
+			return
+		}
+	}
+}
+
+func formatNote(msg string) review.Diagnostic {
+	return review.Diagnostic{Source: review.SourceRustfmt, Rule: "rustfmt", Severity: review.SeverityNote, Message: msg}
+}
+
+// Close removes the private copy.
+func (j *FormatJob) Close() {
+	if j.tmp != "" {
+		os.RemoveAll(j.tmp)
+		j.tmp = ""
+	}
+}
+
+// Run formats the prepared files in the sandbox; see Format.
+func (j *FormatJob) Run(ctx context.Context, opts Options) ([]review.Diagnostic, error) {
+	out := append([]review.Diagnostic(nil), j.notes...)
+	for _, group := range byEdition(j.inputs) {
+		formatted, err := formatBatch(ctx, j.tmp, group, opts)
 		if err != nil {
 			return nil, err
 		}
 		for i, in := range group {
 			if formatted[i] == nil {
-				d, err := formatOne(ctx, dir, in, opts)
+				d, err := formatOne(ctx, j.tmp, in, opts)
 				if err != nil {
 					return nil, err
 				}
 				out = append(out, d...)
 				continue
 			}
-			out = append(out, formatDiagnostics(filepath.ToSlash(in.rel), string(in.src), string(formatted[i]))...)
+			out = append(out, formatDiagnostics(in.rel, string(in.src), string(formatted[i]))...)
 		}
 	}
 	count(out)
@@ -105,8 +206,8 @@ func byEdition(inputs []formatInput) [][]formatInput {
 // returns each file's formatted text, nil for a file to format on its own.
 // rustfmt prints each file as "<absolute path>:", an empty line and its
 // text; a section is attributed only when the output holds exactly the
-// expected headers, in order, and nothing else that looks like one, and
-// when the file did not change while rustfmt read it.
+// expected headers, in order, and nothing else that looks like one. dir is
+// the private copy, which nothing else writes.
 func formatBatch(ctx context.Context, dir string, group []formatInput, opts Options) ([][]byte, error) {
 	formatted := make([][]byte, len(group))
 	if len(group) < 2 {
@@ -137,12 +238,7 @@ func formatBatch(ctx context.Context, dir string, group []formatInput, opts Opti
 		return formatted, nil
 	}
 	runsTotal.WithLabelValues("rustfmt", "ok").Inc()
-	for i, in := range group {
-		if now, err := os.ReadFile(in.path); err != nil || !bytes.Equal(now, in.src) {
-			continue // changed under us (a build script?): format what we read
-		}
-		formatted[i] = sections[i]
-	}
+	copy(formatted, sections)
 	return formatted, nil
 }
 
@@ -276,7 +372,21 @@ func splitLines(s string) []string {
 // Edition returns the Rust edition of the package owning file (relative to
 // dir), from the nearest Cargo.toml with a [package] table, following
 // `edition.workspace = true` to the workspace root. Cargo's default is 2015.
+// Manifests are read with package safefs: a linked one is an error.
 func Edition(dir, file string) (string, error) {
+	root, err := safefs.Open(dir)
+	if err != nil {
+		return "", fmt.Errorf("cargo: edition: %w", err)
+	}
+	defer root.Close()
+	e, err := editionIn(root, file)
+	if err != nil {
+		return "", fmt.Errorf("cargo: edition: %w", err)
+	}
+	return e, nil
+}
+
+func editionIn(root *safefs.Root, file string) (string, error) {
 	type manifest struct {
 		Package *struct {
 			Edition any `toml:"edition"`
@@ -287,22 +397,22 @@ func Edition(dir, file string) (string, error) {
 			} `toml:"package"`
 		} `toml:"workspace"`
 	}
-	root, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("cargo: edition: %w", err)
-	}
 	inherit := false
-	for d := filepath.Dir(filepath.Join(root, filepath.FromSlash(file))); within(d, root); d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "Cargo.toml"))
-		if errors.Is(err, os.ErrNotExist) {
+	for d := path.Dir(file); ; d = path.Dir(d) {
+		name := path.Join(d, "Cargo.toml")
+		b, err := root.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) && !safefs.Refused(err) {
+			if d == "." {
+				break
+			}
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("cargo: edition: %w", err)
+			return "", err
 		}
 		var m manifest
 		if err := toml.Unmarshal(b, &m); err != nil {
-			return "", fmt.Errorf("cargo: edition: %s: %w", filepath.Join(d, "Cargo.toml"), err)
+			return "", fmt.Errorf("%s: %w", name, err)
 		}
 		if inherit {
 			if m.Workspace != nil && m.Workspace.Package.Edition != "" {
@@ -319,14 +429,14 @@ func Edition(dir, file string) (string, error) {
 			}
 		}
 		if m.Workspace != nil && inherit {
-			return "", fmt.Errorf("cargo: edition: %s: the workspace sets no package.edition to inherit", filepath.Join(d, "Cargo.toml"))
+			return "", fmt.Errorf("%s: the workspace sets no package.edition to inherit", name)
 		}
-		if d == root {
+		if d == "." {
 			break
 		}
 	}
 	if inherit {
-		return "", fmt.Errorf("cargo: edition of %s: inherited from a workspace not found under %s", file, dir)
+		return "", fmt.Errorf("edition of %s: inherited from a workspace not found", file)
 	}
 	return "2015", nil
 }

@@ -87,8 +87,10 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	if err := dirs.Make(); err != nil {
 		return false, err
 	}
-	target := dirs.Target
-	req := fix.Request{Dir: co.Dir, Base: co.BaseSHA, Runner: j.c.opts.Runner, TargetDir: target, Fetch: j.c.opts.Fetch}
+	// The sandbox builds a scratch copy beside the checkout; the checkout
+	// itself only ever receives the bytes the pipeline computed.
+	scratch := filepath.Join(filepath.Dir(co.Dir), "source")
+	req := fix.Request{Dir: co.Dir, Base: co.BaseSHA, Runner: j.c.opts.Runner, TargetDir: dirs.Target, SourceDir: scratch, Fetch: j.c.opts.Fetch}
 	if j.c.opts.Patches != nil {
 		req.Patches = j.c.opts.Patches(j.pr)
 	}
@@ -142,7 +144,7 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	j.log.Info("fix pushed", "commit", sha, "branch", head.GetRef(), "fixes", len(res.Fixes))
+	j.log.Info("fix pushed", "commit", sha, "branch", head.GetRef(), "fixes", res.Count())
 	observe.Posted(ctx, "fix")
 	commandsTotal.WithLabelValues(tasks.CommandFix, "done").Inc()
 	link := fmt.Sprintf("`%s`", short(sha))

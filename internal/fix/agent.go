@@ -3,6 +3,7 @@ package fix
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -78,26 +80,32 @@ func (a AgentPatches) Patches(ctx context.Context, in PatchInput) ([]Patch, erro
 	return out, nil
 }
 
-// applyPatches asks the PatchSource and applies what it returns; a patch
-// that no longer applies or touches a file fixes may not change is skipped
-// with a note.
-func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnostic) ([]Fix, error) {
-	diff, err := git(ctx, p.req.Dir, nil, "diff", "--no-color", "--no-ext-diff", p.res.MergeBase, p.res.HeadSHA, "--")
+// applyPatches asks the PatchSource and applies what it returns to the
+// current bytes; a patch that no longer applies or touches a file fixes may
+// not change is skipped with a note. It returns how many applied.
+func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnostic) (int, error) {
+	diff, err := git(ctx, p.req.Dir, nil, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--src-prefix=a/", "--dst-prefix=b/", p.res.MergeBase, p.res.HeadSHA, "--")
 	if err != nil {
-		return nil, fmt.Errorf("fix: diff of the pull request: %w", err)
+		return 0, fmt.Errorf("fix: diff of the pull request: %w", err)
+	}
+	// The agent reads (and copies, to verify its patches) a fresh copy of
+	// the head, not what the first check's build left.
+	if err := p.sync(ctx); err != nil {
+		return 0, err
 	}
 	copts := p.copts
 	patches, err := p.req.Patches.Patches(ctx, PatchInput{
-		Dir: p.req.Dir, Diff: string(diff), Findings: findings,
+		Dir: p.scratch, Diff: string(diff), Findings: findings,
 		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
 			return cargo.Clippy(ctx, dir, copts)
 		},
 	})
 	if err != nil {
 		p.res.Notes = append(p.res.Notes, "The agent's patches were not applied: "+err.Error())
-		return nil, nil
+		return 0, nil
 	}
-	var fixes []Fix
+	applied := 0
 	for _, patch := range patches {
 		desc := patch.Description
 		if desc == "" {
@@ -109,43 +117,50 @@ func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnosti
 			p.res.Notes = append(p.res.Notes, fmt.Sprintf("The agent's patch %q was skipped: %v", desc, err))
 			continue
 		}
+		applied++
 		for _, f := range files {
-			fixes = append(fixes, Fix{Source: review.SourceAgent, Rule: desc, Path: f, Count: 1})
+			p.fixes = append(p.fixes, Fix{Source: review.SourceAgent, Rule: desc, Path: f, Count: 1})
 		}
 	}
-	return fixes, nil
+	return applied, nil
 }
 
+// applyPatch applies one patch to the current bytes, all or nothing, and
+// returns the files it changed. A diff is applied by git apply in a private
+// directory holding only our bytes of the files it names.
 func (p *pipeline) applyPatch(ctx context.Context, patch Patch) ([]string, error) {
 	if patch.Diff == "" {
 		if !slices.Contains(p.files, patch.Path) {
 			return nil, fmt.Errorf("%s is not a file fixes may change", patch.Path)
 		}
 		edit := review.Edit{Span: review.Span{Path: patch.Path, LineStart: patch.StartLine, LineEnd: patch.EndLine}, Replacement: patch.Text}
-		if err := applyLineEdits(p.req.Dir, patch.Path, []review.Edit{edit}); err != nil {
+		out, err := applyLineEdits(p.cur[patch.Path], []review.Edit{edit})
+		if err != nil {
 			return nil, err
 		}
+		p.cur[patch.Path] = out
 		return []string{patch.Path}, nil
 	}
-	tmp, err := os.CreateTemp("", "symposium-patch-*.diff")
+	tmp, err := os.MkdirTemp("", "symposium-patch-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name())
+	defer os.RemoveAll(tmp)
 	text := patch.Diff
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
+	patchFile := filepath.Join(tmp, "patch.diff")
+	if err := os.WriteFile(patchFile, []byte(text), 0o600); err != nil {
 		return nil, err
 	}
-	tmp.Close()
-	name, err := filepath.Abs(tmp.Name())
-	if err != nil {
+	work := filepath.Join(tmp, "files")
+	if err := os.Mkdir(work, 0o700); err != nil {
 		return nil, err
 	}
-	out, err := git(ctx, p.req.Dir, nil, "apply", "--numstat", "-z", name)
+	env := []string{"GIT_CEILING_DIRECTORIES=" + tmp}
+	flags := []string{"--recount", "--unidiff-zero"}
+	out, err := git(ctx, work, env, append(append([]string{"apply", "--numstat", "-z"}, flags...), patchFile)...)
 	if err != nil {
 		return nil, fmt.Errorf("it does not parse: %w", err)
 	}
@@ -156,11 +171,27 @@ func (p *pipeline) applyPatch(ctx context.Context, patch Patch) ([]string, error
 		if !slices.Contains(p.files, f) {
 			return nil, fmt.Errorf("it touches %s, not a file fixes may change", f)
 		}
-		files = append(files, f)
+		if !slices.Contains(files, f) {
+			files = append(files, f)
+		}
 	}
-	if _, err := git(ctx, p.req.Dir, nil, "apply", name); err != nil {
+	for _, f := range files {
+		if err := safefs.WriteFile(work, f, p.cur[f], 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := git(ctx, work, env, append(append([]string{"apply"}, flags...), patchFile)...); err != nil {
 		return nil, fmt.Errorf("it no longer applies: %w", err)
 	}
+	next := map[string][]byte{}
+	for _, f := range files {
+		b, err := safefs.ReadFile(work, f)
+		if err != nil {
+			return nil, fmt.Errorf("it does not leave %s a regular file: %w", f, err)
+		}
+		next[f] = b
+	}
+	maps.Copy(p.cur, next)
 	return files, nil
 }
 

@@ -1,20 +1,29 @@
-// Package fix runs Symposium's fix pipeline on a local checkout of a pull
-// request's head: the agent's verified patches (when an agent is
-// configured), clippy's machine-applicable fixes and rustfmt, limited to the
-// Rust files the pull request changed, all in the sandbox; then it verifies
-// the result (cargo clippy shows none of the fixed findings and no new
-// error; cargo test passes when the repository asks for tests) and leaves
-// the verified changes in the work tree. Anything that fails verification
-// is undone: the work tree is left as it was.
+// Package fix runs Symposium's fix pipeline on a pull request's head: the
+// agent's verified patches (when an agent is configured), the compiler's
+// and clippy's machine-applicable suggestions and rustfmt, limited to the
+// Rust files the pull request changed.
+//
+// Every edit is computed on the host, applied to the head's bytes as git
+// stores them (never to a file a build could have written): suggestions
+// are read from clippy's JSON spans and applied here, in rounds (apply, re-
+// check, apply what the new check suggests), and rustfmt formats a private
+// copy of our bytes. The sandbox only builds and checks a scratch copy of
+// the head carrying those bytes, laid down afresh before every check. The
+// result is verified (no new error, no new warning; cargo test passes when
+// the repository asks for tests), stored as git objects written from our
+// bytes (Result.Tree, which Commit commits) and written into the work tree.
 //
 // It is shared by `symposium fix` and the worker's `/symposium fix`.
 package fix
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -27,6 +36,8 @@ import (
 	"github.com/symposium-dev/symposium/internal/analysis"
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/config"
+	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -34,7 +45,8 @@ import (
 // Request is one fix run.
 type Request struct {
 	// Dir is a git work tree checked out at the head to fix; its tracked
-	// files must not have uncommitted changes. The fixes are written there.
+	// files must not have uncommitted changes. The verified fixes are
+	// written there (and only they: no build runs in Dir).
 	Dir string
 	// Base is the base revision (branch, tag or SHA) of the pull request;
 	// the files changed since the merge base are the ones fixed.
@@ -43,6 +55,11 @@ type Request struct {
 	Runner sandbox.Runner
 	// TargetDir is cargo's target directory, shared between runs; required.
 	TargetDir string
+	// SourceDir is the scratch copy of the head the sandbox builds and
+	// checks; it is rewritten before every check. Reusing it between runs
+	// keeps cargo's incremental state useful. Empty means a temporary
+	// directory, removed afterwards.
+	SourceDir string
 	// Config is the repository's configuration; nil reads it from Base.
 	Config *config.Repo
 	// Fetch runs `cargo fetch` (with network) first.
@@ -81,6 +98,9 @@ type Result struct {
 	Fixes   []Fix
 	// Diff is the unified diff of the fixes against HeadSHA.
 	Diff []byte
+	// Tree is the git tree of HeadSHA with the fixes, written from the
+	// pipeline's own bytes; Commit commits it.
+	Tree string
 	// Tested is true when cargo test ran and passed with the fixes.
 	Tested bool
 	// Notes say what was left out and why (a head that does not compile,
@@ -90,6 +110,17 @@ type Result struct {
 
 // Empty reports whether there was nothing to fix.
 func (r Result) Empty() bool { return len(r.Changed) == 0 }
+
+// Count is the number of fixes applied: each suggestion of the compiler or
+// clippy, each region rustfmt reformatted, each agent patch per file. The
+// commit message and `symposium fix` both print it.
+func (r Result) Count() int {
+	n := 0
+	for _, f := range r.Fixes {
+		n += max(f.Count, 1)
+	}
+	return n
+}
 
 // VerifyError reports fixes that failed verification; the work tree was
 // restored and nothing is left of them.
@@ -171,20 +202,59 @@ func run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	entries, err := treeEntries(ctx, req.Dir, res.HeadSHA, append([]string{"Cargo.toml", "Cargo.lock"}, files...))
+	if err != nil {
+		return Result{}, err
+	}
+	files = slices.DeleteFunc(files, func(f string) bool {
+		if entries[f].regular() {
+			return false
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("%s is a symbolic link (or not a regular file): not followed, not fixed.", review.CodeSpan(f)))
+		return true
+	})
 	if len(files) == 0 {
 		res.Notes = append(res.Notes, "The pull request changes no Rust file that fixes may touch.")
 		return res, nil
 	}
-	if _, ok, _ := readFile(req.Dir, "Cargo.toml"); !ok {
+	if e, ok := entries["Cargo.toml"]; !ok {
 		res.Notes = append(res.Notes, "The head has no Cargo.toml at the repository root: nothing was fixed.")
 		return res, nil
+	} else if !e.regular() {
+		res.Notes = append(res.Notes, "`Cargo.toml` is a symbolic link (or not a regular file): not followed, so nothing was fixed.")
+		return res, nil
 	}
-	p := &pipeline{req: req, cfg: cfg, files: files, res: &res,
+	if e, ok := entries["Cargo.lock"]; ok && !e.regular() {
+		res.Notes = append(res.Notes, "`Cargo.lock` is a symbolic link (or not a regular file): not followed, so nothing was fixed.")
+		return res, nil
+	}
+	p := &pipeline{req: req, cfg: cfg, res: &res, entries: entries,
+		orig: map[string][]byte{}, cur: map[string][]byte{},
 		copts: cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}}
-	if err := p.run(ctx); err != nil {
-		if rerr := p.undo(context.WithoutCancel(ctx)); rerr != nil {
-			return res, errors.Join(err, rerr)
+	for _, f := range files {
+		data, ok, err := gitrepo.Show(ctx, req.Dir, res.HeadSHA, f)
+		if err != nil {
+			return Result{}, fmt.Errorf("fix: %w", err)
 		}
+		if !ok || len(data) > safefs.MaxFileSize {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s is larger than %d MiB: not fixed.", review.CodeSpan(f), safefs.MaxFileSize>>20))
+			continue
+		}
+		p.files = append(p.files, f)
+		p.orig[f], p.cur[f] = data, data
+	}
+	if len(p.files) == 0 {
+		return res, nil
+	}
+	p.scratch = req.SourceDir
+	if p.scratch == "" {
+		if p.scratch, err = os.MkdirTemp("", "symposium-fix-"); err != nil {
+			return Result{}, fmt.Errorf("fix: %w", err)
+		}
+		defer os.RemoveAll(p.scratch)
+	}
+	if err := p.run(ctx); err != nil {
+		res.Changed, res.Fixes, res.Diff, res.Tree = nil, nil, nil, ""
 		return res, err
 	}
 	return res, nil
@@ -215,63 +285,111 @@ func allowed(p string) bool {
 	return !strings.HasPrefix(p, ".github/") && path.Base(p) != "build.rs"
 }
 
+// maxRounds bounds the rounds of suggestions: apply, check again, apply
+// what the new check suggests.
+const maxRounds = 4
+
 // pipeline is the state of one run.
 type pipeline struct {
-	req   Request
-	cfg   *config.Repo
-	files []string
-	copts cargo.Options
-	res   *Result
+	req     Request
+	cfg     *config.Repo
+	copts   cargo.Options
+	res     *Result
+	entries map[string]treeEntry
+	// files are the files fixes may change; orig holds their bytes at the
+	// head (from git), cur the bytes with the fixes so far.
+	files     []string
+	orig, cur map[string][]byte
+	// fixes are the fixes applied so far, one per fix, in order.
+	fixes []Fix
+	// scratch is the copy of the head the sandbox builds.
+	scratch string
+}
+
+// sync lays the head down in the scratch copy with the current bytes: what
+// a build wrote there before is gone.
+func (p *pipeline) sync(ctx context.Context) error {
+	override := map[string][]byte{}
+	for f, b := range p.cur {
+		if !bytes.Equal(b, p.orig[f]) {
+			override[f] = b
+		}
+	}
+	if err := gitrepo.ExportTreeWith(ctx, p.req.Dir, p.res.HeadSHA, p.scratch, override); err != nil {
+		return fmt.Errorf("fix: scratch copy: %w", err)
+	}
+	return nil
+}
+
+// clippy checks the current bytes in the scratch copy. When the build
+// changed one of the files fixes may touch meanwhile (a build script can),
+// clippy saw other bytes than ours: its findings are of no use and the
+// result is a *VerifyError.
+func (p *pipeline) clippy(ctx context.Context) ([]review.Diagnostic, error) {
+	if err := p.sync(ctx); err != nil {
+		return nil, err
+	}
+	diags, err := cargo.Clippy(ctx, p.scratch, p.copts)
+	if err != nil {
+		return nil, err
+	}
+	root, err := safefs.Open(p.scratch)
+	if err != nil {
+		return nil, fmt.Errorf("fix: %w", err)
+	}
+	defer root.Close()
+	for _, f := range p.files {
+		if b, err := root.ReadFile(f); err != nil || !bytes.Equal(b, p.cur[f]) {
+			return nil, &VerifyError{Reason: fmt.Sprintf("the build changed %s while cargo clippy checked it (a build script?), so its findings could not be trusted and nothing was fixed", review.CodeSpan(f))}
+		}
+	}
+	return diags, nil
 }
 
 func (p *pipeline) run(ctx context.Context) error {
-	dir := p.req.Dir
+	if err := p.sync(ctx); err != nil {
+		return err
+	}
 	if p.req.Fetch {
-		if err := cargo.Fetch(ctx, dir, p.copts); err != nil {
+		if err := cargo.Fetch(ctx, p.scratch, p.copts); err != nil {
 			return fmt.Errorf("fix: %w", err)
 		}
 	}
-	before, err := cargo.Clippy(ctx, dir, p.copts)
+	before, err := p.clippy(ctx)
 	if err != nil {
-		return fmt.Errorf("fix: clippy on the head: %w", err)
+		return clippyErr("on the head", err)
 	}
-	var agentFixes []Fix
+	diags := before
 	if p.req.Patches != nil {
-		if agentFixes, err = p.applyPatches(ctx, before); err != nil {
+		applied, err := p.applyPatches(ctx, before)
+		if err != nil {
 			return err
+		}
+		if applied > 0 && !hasError(before) {
+			if diags, err = p.clippy(ctx); err != nil {
+				return clippyErr("with the agent's patches", err)
+			}
 		}
 	}
 	if hasError(before) {
 		p.res.Notes = append(p.res.Notes, "The head does not compile, so clippy's fixes were not applied (only formatting).")
-	} else if _, err := cargo.ClippyFix(ctx, dir, p.files, p.copts); err != nil {
-		return fmt.Errorf("fix: %w", err)
-	}
-	formatFixes, err := p.format(ctx)
-	if err != nil {
+	} else if err := p.suggestionRounds(ctx, diags); err != nil {
 		return err
 	}
-	if err := p.keepAllowed(ctx); err != nil {
+	if err := p.format(ctx); err != nil {
 		return err
 	}
-	changed, err := dirtyFiles(ctx, dir)
-	if err != nil {
-		return err
-	}
-	if len(changed) == 0 {
+	if !p.changed() {
 		return nil
 	}
-	after, err := cargo.Clippy(ctx, dir, p.copts)
-	if err != nil {
-		return fmt.Errorf("fix: clippy on the fixed head: %w", err)
-	}
-	if added := newErrors(before, after); len(added) > 0 {
-		return &VerifyError{
-			Reason: fmt.Sprintf("the fixes would break the build: cargo clippy reports %d new error(s), the first: %s", len(added), added[0]),
-			Detail: renderedErrors(after, 3),
-		}
+	if err := p.verify(ctx, before); err != nil {
+		return err
 	}
 	if p.cfg.Tests.Run {
-		tr, err := cargo.Test(ctx, dir, p.copts)
+		if err := p.sync(ctx); err != nil {
+			return err
+		}
+		tr, err := cargo.Test(ctx, p.scratch, p.copts)
 		if err != nil {
 			return fmt.Errorf("fix: cargo test: %w", err)
 		}
@@ -280,40 +398,140 @@ func (p *pipeline) run(ctx context.Context) error {
 		}
 		p.res.Tested = true
 	}
-	p.res.Changed = changed
-	p.res.Fixes = mergeFixes(append(append(agentFixes, fixedFindings(before, after, changed)...), formatFixes...))
-	if p.res.Diff, err = git(ctx, dir, nil, "diff", "--no-color", "--no-ext-diff", "HEAD", "--"); err != nil {
-		return fmt.Errorf("fix: diff of the fixes: %w", err)
+	return p.finish(ctx)
+}
+
+// suggestionRounds applies the machine-applicable suggestions of diags,
+// checks the result and applies what the new check suggests, up to
+// maxRounds times. A round whose suggestions break the build is undone.
+func (p *pipeline) suggestionRounds(ctx context.Context, diags []review.Diagnostic) error {
+	for round := 1; round <= maxRounds; round++ {
+		planned, fixes := planSuggestions(diags, p.cur, p.files)
+		if len(fixes) == 0 {
+			return nil
+		}
+		saved := maps.Clone(p.cur)
+		for f, edits := range planned {
+			p.cur[f] = applyEdits(p.cur[f], edits)
+		}
+		next, err := p.clippy(ctx)
+		if err != nil {
+			return clippyErr(fmt.Sprintf("after round %d of fixes", round), err)
+		}
+		if hasError(next) {
+			p.cur = saved
+			p.res.Notes = append(p.res.Notes, fmt.Sprintf("%d suggested fix(es) were left out: together they do not compile.", len(fixes)))
+			return nil
+		}
+		p.fixes = append(p.fixes, fixes...)
+		diags = next
 	}
 	return nil
 }
 
-// keepAllowed undoes any change outside the files fixes may touch.
-func (p *pipeline) keepAllowed(ctx context.Context) error {
-	changed, err := dirtyFiles(ctx, p.req.Dir)
-	if err != nil {
+// clippyErr says which check failed; a *VerifyError stays as it is.
+func clippyErr(when string, err error) error {
+	var ve *VerifyError
+	if errors.As(err, &ve) {
 		return err
 	}
-	var outside []string
-	for _, f := range changed {
-		if !slices.Contains(p.files, f) {
-			outside = append(outside, f)
-		}
-	}
-	if len(outside) > 0 {
-		p.res.Notes = append(p.res.Notes, fmt.Sprintf("Changes to %s were dropped: fixes only touch the Rust files the pull request changed.", strings.Join(outside, ", ")))
-	}
-	return restore(ctx, p.req.Dir, outside)
+	return fmt.Errorf("fix: clippy %s: %w", when, err)
 }
 
-// undo puts every changed file back.
-func (p *pipeline) undo(ctx context.Context) error {
-	changed, err := dirtyFiles(ctx, p.req.Dir)
+// changed reports whether any file differs from the head.
+func (p *pipeline) changed() bool {
+	for f, b := range p.cur {
+		if !bytes.Equal(b, p.orig[f]) {
+			return true
+		}
+	}
+	return false
+}
+
+// verify checks the fixed copy: a new error rejects every fix; a new
+// warning drops the fixes of the files it is in and checks again, and
+// rejects every fix when it is in no fixed file or is still there.
+func (p *pipeline) verify(ctx context.Context, before []review.Diagnostic) error {
+	for attempt := 0; ; attempt++ {
+		after, err := p.clippy(ctx)
+		if err != nil {
+			return clippyErr("on the fixed head", err)
+		}
+		if added := newFindings(before, after, review.SeverityError); len(added) > 0 {
+			return &VerifyError{
+				Reason: fmt.Sprintf("the fixes would break the build: cargo clippy reports %d new error(s), the first: %s", len(added), added[0].text),
+				Detail: renderedErrors(after, 3),
+			}
+		}
+		added := newFindings(before, after, review.SeverityWarning)
+		if len(added) == 0 {
+			return nil
+		}
+		var drop []string
+		for _, a := range added {
+			if b, ok := p.cur[a.path]; ok && !bytes.Equal(b, p.orig[a.path]) && !slices.Contains(drop, a.path) {
+				drop = append(drop, a.path)
+			}
+		}
+		if attempt > 0 || len(drop) == 0 || !p.dropAll(drop, added) {
+			return &VerifyError{
+				Reason: fmt.Sprintf("the fixes would add %d new warning(s), the first: %s", len(added), added[0].text),
+				Detail: renderedWarnings(after, added),
+			}
+		}
+	}
+}
+
+// dropAll undoes every fix to files, with a note naming the warning; false
+// when nothing would be left.
+func (p *pipeline) dropAll(files []string, added []finding) bool {
+	for _, f := range files {
+		p.cur[f] = p.orig[f]
+		p.fixes = slices.DeleteFunc(p.fixes, func(x Fix) bool { return x.Path == f })
+		for _, a := range added {
+			if a.path == f {
+				p.res.Notes = append(p.res.Notes, fmt.Sprintf("The fixes to %s were left out: they add a warning (%s).", review.CodeSpan(f), review.CodeSpan(a.text)))
+				break
+			}
+		}
+	}
+	return p.changed()
+}
+
+// finish stores the fixed files as git objects, records the result and
+// writes the fixes into the work tree.
+func (p *pipeline) finish(ctx context.Context) error {
+	changed := map[string][]byte{}
+	for f, b := range p.cur {
+		if !bytes.Equal(b, p.orig[f]) {
+			changed[f] = b
+		}
+	}
+	tree, err := writeTree(ctx, p.req.Dir, p.res.HeadSHA, changed, p.entries)
 	if err != nil {
 		return err
 	}
-	p.res.Changed, p.res.Fixes, p.res.Diff = nil, nil, nil
-	return restore(ctx, p.req.Dir, changed)
+	diff, err := git(ctx, p.req.Dir, nil, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--src-prefix=a/", "--dst-prefix=b/", p.res.HeadSHA, tree, "--")
+	if err != nil {
+		return fmt.Errorf("fix: diff of the fixes: %w", err)
+	}
+	var fixes []Fix
+	for _, f := range p.fixes {
+		if changed[f.Path] != nil {
+			fixes = append(fixes, f)
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(changed)) {
+		if err := safefs.WriteFile(p.req.Dir, f, changed[f], 0o644); err != nil {
+			return fmt.Errorf("fix: write the fixes: %w", err)
+		}
+	}
+	p.res.Changed = slices.Sorted(maps.Keys(changed))
+	p.res.Fixes = mergeFixes(fixes)
+	p.res.Diff = diff
+	p.res.Tree = tree
+	return nil
 }
 
 func hasError(diags []review.Diagnostic) bool {
@@ -340,48 +558,28 @@ func countKeys(diags []review.Diagnostic, keep func(review.Diagnostic) bool) map
 	return m
 }
 
-// newErrors returns the error messages after has more of than before.
-func newErrors(before, after []review.Diagnostic) []string {
-	isErr := func(d review.Diagnostic) bool { return d.Severity == review.SeverityError }
-	b, a := countKeys(before, isErr), countKeys(after, isErr)
-	var out []string
+// finding is a finding after has more of than before.
+type finding struct{ path, text string }
+
+// newFindings returns the findings of severity sev that after has more of
+// than before (rustfmt's aside), one per kind.
+func newFindings(before, after []review.Diagnostic, sev review.Severity) []finding {
+	keep := func(d review.Diagnostic) bool { return d.Severity == sev && d.Source != review.SourceRustfmt }
+	b, a := countKeys(before, keep), countKeys(after, keep)
+	var out []finding
 	for _, d := range after {
 		k, path := findingKey(d)
-		if isErr(d) && a[k] > b[k] {
+		if keep(d) && a[k] > b[k] {
 			msg, _, _ := strings.Cut(d.Message, "\n")
-			out = append(out, fmt.Sprintf("%s: %s", path, msg))
+			text := fmt.Sprintf("%s: %s", path, msg)
+			if d.Rule != "" {
+				text = fmt.Sprintf("%s: %s (%s)", path, msg, d.Rule)
+			}
+			out = append(out, finding{path: path, text: text})
 			a[k] = b[k] // report each key once
 		}
 	}
 	return out
-}
-
-// fixedFindings lists the findings of before, in changed files, that had
-// a machine-applicable fix and that cargo clippy no longer reports after.
-func fixedFindings(before, after []review.Diagnostic, changed []string) []Fix {
-	all := func(review.Diagnostic) bool { return true }
-	remaining := countKeys(after, all)
-	var out []Fix
-	for _, d := range before {
-		k, path := findingKey(d)
-		if !slices.Contains(changed, path) || !machineApplicable(d) {
-			continue
-		}
-		if remaining[k] > 0 {
-			remaining[k]--
-			continue
-		}
-		rule := d.Rule
-		if rule == "" {
-			rule, _, _ = strings.Cut(d.Message, "\n")
-		}
-		out = append(out, Fix{Source: d.Source, Rule: rule, Path: path, Count: 1})
-	}
-	return out
-}
-
-func machineApplicable(d review.Diagnostic) bool {
-	return slices.ContainsFunc(d.Fixes, func(f review.Fix) bool { return f.Applicability == review.MachineApplicable })
 }
 
 // mergeFixes sums fixes of one rule in one file, keeping the first order.
@@ -398,6 +596,31 @@ func mergeFixes(fixes []Fix) []Fix {
 		out = append(out, f)
 	}
 	return out
+}
+
+// renderedWarnings returns the rendered text of the new warnings' kinds
+// (the first three).
+func renderedWarnings(after []review.Diagnostic, added []finding) string {
+	var b strings.Builder
+	n := 0
+	for _, d := range after {
+		if d.Severity != review.SeverityWarning || n == 3 {
+			continue
+		}
+		_, path := findingKey(d)
+		msg, _, _ := strings.Cut(d.Message, "\n")
+		if !slices.ContainsFunc(added, func(f finding) bool { return f.path == path && strings.Contains(f.text, msg) }) {
+			continue
+		}
+		n++
+		text := d.Rendered
+		if text == "" {
+			text = d.Message
+		}
+		b.WriteString(strings.TrimRight(text, "\n"))
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // renderedErrors returns the rendered text of the first n errors.

@@ -5,19 +5,29 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
-// format runs rustfmt on the fixable files and writes its changes.
-func (p *pipeline) format(ctx context.Context) ([]Fix, error) {
-	diags, err := cargo.Format(ctx, p.req.Dir, p.files, p.copts)
+// format runs rustfmt on the current bytes of the fixable files (a private
+// copy of them: the scratch copy only lends its manifests and rustfmt
+// configuration) and applies its changes to them.
+func (p *pipeline) format(ctx context.Context) error {
+	if err := p.sync(ctx); err != nil {
+		return err
+	}
+	job, err := cargo.PrepareFormatSources(p.scratch, p.cur)
 	if err != nil {
-		return nil, fmt.Errorf("fix: rustfmt: %w", err)
+		return fmt.Errorf("fix: rustfmt: %w", err)
+	}
+	defer job.Close()
+	diags, err := job.Run(ctx, p.copts)
+	if err != nil {
+		return fmt.Errorf("fix: rustfmt: %w", err)
 	}
 	byFile := map[string][]review.Edit{}
 	var fixes []Fix
@@ -29,37 +39,37 @@ func (p *pipeline) format(ctx context.Context) ([]Fix, error) {
 			continue
 		}
 		sp, _ := d.Primary()
+		if _, ok := p.cur[sp.Path]; !ok {
+			continue
+		}
 		byFile[sp.Path] = append(byFile[sp.Path], d.Fixes[0].Edits...)
 		fixes = append(fixes, Fix{Source: review.SourceRustfmt, Rule: "rustfmt", Path: sp.Path, Count: 1})
 	}
 	for path, edits := range byFile {
-		if err := applyLineEdits(p.req.Dir, path, edits); err != nil {
-			return nil, err
+		out, err := applyLineEdits(p.cur[path], edits)
+		if err != nil {
+			return fmt.Errorf("fix: apply rustfmt's changes to %s: %w", path, err)
 		}
+		p.cur[path] = out
 	}
-	return fixes, nil
+	p.fixes = append(p.fixes, fixes...)
+	return nil
 }
 
-// applyLineEdits replaces whole lines of a file: each edit's span covers
+// applyLineEdits replaces whole lines of data: each edit's span covers
 // lines LineStart..LineEnd, which its Replacement (lines joined by "\n")
 // replaces. Edits must not overlap.
-func applyLineEdits(dir, rel string, edits []review.Edit) error {
-	data, ok, err := readFile(dir, rel)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("fix: apply rustfmt's changes: %s does not exist", rel)
-	}
+func applyLineEdits(data []byte, edits []review.Edit) ([]byte, error) {
 	text := string(data)
 	trailingNewline := strings.HasSuffix(text, "\n")
 	fileLines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	edits = append([]review.Edit(nil), edits...)
 	sort.Slice(edits, func(i, j int) bool { return edits[i].Span.LineStart > edits[j].Span.LineStart })
 	next := len(fileLines) + 1
 	for _, e := range edits {
 		s, t := e.Span.LineStart, e.Span.LineEnd
 		if s < 1 || t < s || t >= next {
-			return fmt.Errorf("fix: apply rustfmt's changes to %s: edit of lines %d–%d overlaps or is out of range", rel, s, t)
+			return nil, fmt.Errorf("edit of lines %d–%d overlaps or is out of range", s, t)
 		}
 		// Keep each line's own ending ("\r" of CRLF files) as rustfmt gave it.
 		repl := strings.Split(e.Replacement, "\n")
@@ -70,32 +80,18 @@ func applyLineEdits(dir, rel string, edits []review.Edit) error {
 	if trailingNewline {
 		out += "\n"
 	}
-	full := filepath.Join(dir, filepath.FromSlash(rel))
-	info, err := os.Stat(full)
-	if err != nil {
-		return fmt.Errorf("fix: %w", err)
-	}
-	if err := os.WriteFile(full, []byte(out), info.Mode().Perm()); err != nil {
-		return fmt.Errorf("fix: write %s: %w", rel, err)
-	}
-	return nil
+	return []byte(out), nil
 }
 
-// readFile reads a file of the work tree by its slash-separated path;
-// ok is false when it does not exist. Symbolic links are not followed out
-// of the work tree.
+// readFile reads a file of the work tree by its slash-separated path with
+// package safefs; ok is false when it does not exist.
 func readFile(dir, rel string) ([]byte, bool, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, false, fmt.Errorf("fix: %w", err)
-	}
-	defer root.Close()
-	data, err := root.ReadFile(filepath.FromSlash(rel))
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := safefs.ReadFile(dir, rel)
+	if errors.Is(err, os.ErrNotExist) && !safefs.Refused(err) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("fix: read %s: %w", rel, err)
+		return nil, false, fmt.Errorf("fix: read %w", err)
 	}
 	return data, true, nil
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -74,24 +76,91 @@ func dirtyFiles(ctx context.Context, dir string) ([]string, error) {
 	return lines(out), nil
 }
 
-// restore puts files back as they are in HEAD.
-func restore(ctx context.Context, dir string, files []string) error {
+// treeEntry is one file of a commit's tree.
+type treeEntry struct{ mode, typ, oid string }
+
+// treeEntries lists the entries of files in commit rev (missing files are
+// absent from the map).
+func treeEntries(ctx context.Context, dir, rev string, files []string) (map[string]treeEntry, error) {
+	out := map[string]treeEntry{}
 	if len(files) == 0 {
-		return nil
+		return out, nil
 	}
-	args := append([]string{"checkout", "--quiet", "HEAD", "--"}, files...)
-	if _, err := git(ctx, dir, nil, args...); err != nil {
-		return fmt.Errorf("fix: restore %s: %w", strings.Join(files, ", "), err)
+	raw, err := git(ctx, dir, nil, append([]string{"ls-tree", "-z", "--full-tree", rev, "--"}, files...)...)
+	if err != nil {
+		return nil, fmt.Errorf("fix: list files of %s: %w", rev, err)
 	}
-	return nil
+	for _, rec := range strings.Split(string(raw), "\x00") {
+		meta, p, ok := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 {
+			continue
+		}
+		out[p] = treeEntry{mode: f[0], typ: f[1], oid: f[2]}
+	}
+	return out, nil
 }
 
-// Commit commits the files of res in dir, on top of HEAD (which must still
-// be res.HeadSHA), with CommitMessage(res) by author, and returns the new
-// commit's SHA. Hooks do not run. It commits nothing and returns an error
-// when res changed nothing.
+// regularMode reports a tree entry that is a regular file (executable or not).
+func (e treeEntry) regular() bool {
+	return e.typ == "blob" && (e.mode == "100644" || e.mode == "100755")
+}
+
+// writeTree writes the blobs of files (our bytes, not a work tree's) and a
+// tree that is head's with them, and returns the tree's id. Modes are
+// head's.
+func writeTree(ctx context.Context, dir, head string, files map[string][]byte, modes map[string]treeEntry) (string, error) {
+	idx, err := os.CreateTemp("", "symposium-fix-index-")
+	if err != nil {
+		return "", fmt.Errorf("fix: %w", err)
+	}
+	idx.Close()
+	defer os.Remove(idx.Name())
+	env := []string{"GIT_INDEX_FILE=" + idx.Name()}
+	if _, err := git(ctx, dir, env, "read-tree", head); err != nil {
+		return "", fmt.Errorf("fix: write the fixed tree: %w", err)
+	}
+	var info strings.Builder
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		cmd := exec.CommandContext(ctx, "git", "hash-object", "-w", "--no-filters", "--stdin")
+		cmd.Dir = dir
+		cmd.Env = gitEnv()
+		cmd.Stdin = bytes.NewReader(files[p])
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("fix: store %s: git hash-object: %w: %s", p, err, strings.TrimSpace(stderr.String()))
+		}
+		e, ok := modes[p]
+		if !ok || !e.regular() {
+			return "", fmt.Errorf("fix: %s is not a regular file of %s", p, head)
+		}
+		fmt.Fprintf(&info, "%s %s\t%s\x00", e.mode, strings.TrimSpace(stdout.String()), p)
+	}
+	cmd := exec.CommandContext(ctx, "git", "update-index", "-z", "--index-info")
+	cmd.Dir = dir
+	cmd.Env = append(gitEnv(), env...)
+	cmd.Stdin = strings.NewReader(info.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("fix: write the fixed tree: git update-index: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	tree, err := git(ctx, dir, env, "write-tree")
+	if err != nil {
+		return "", fmt.Errorf("fix: write the fixed tree: %w", err)
+	}
+	return strings.TrimSpace(string(tree)), nil
+}
+
+// Commit commits res.Tree (the tree the pipeline wrote from its own bytes,
+// never the work tree's files) on top of HEAD, which must still be
+// res.HeadSHA, with CommitMessage(res) by author; moves HEAD (and its
+// branch) there and resets the index to it. It returns the new commit's
+// SHA. No hook runs. It commits nothing and returns an error when res
+// changed nothing.
 func Commit(ctx context.Context, dir string, res Result, author Author) (string, error) {
-	if len(res.Changed) == 0 {
+	if len(res.Changed) == 0 || res.Tree == "" {
 		return "", fmt.Errorf("fix: commit: nothing to commit")
 	}
 	head, err := gitLine(ctx, dir, "rev-parse", "--verify", "HEAD^{commit}")
@@ -101,9 +170,6 @@ func Commit(ctx context.Context, dir string, res Result, author Author) (string,
 	if res.HeadSHA != "" && head != res.HeadSHA {
 		return "", fmt.Errorf("fix: commit: HEAD is %s, the fixes were made on %s", head, res.HeadSHA)
 	}
-	if _, err := git(ctx, dir, nil, append([]string{"add", "--"}, res.Changed...)...); err != nil {
-		return "", fmt.Errorf("fix: commit: %w", err)
-	}
 	var env []string
 	if author.Name != "" {
 		env = append(env, "GIT_AUTHOR_NAME="+author.Name, "GIT_COMMITTER_NAME="+author.Name)
@@ -111,30 +177,31 @@ func Commit(ctx context.Context, dir string, res Result, author Author) (string,
 	if author.Email != "" {
 		env = append(env, "GIT_AUTHOR_EMAIL="+author.Email, "GIT_COMMITTER_EMAIL="+author.Email)
 	}
-	args := []string{"-c", "commit.gpgsign=false", "-c", "core.hooksPath=" + os.DevNull,
-		"commit", "--quiet", "--no-verify", "-F", "-", "--"}
-	args = append(args, res.Changed...)
-	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd := exec.CommandContext(ctx, "git", "-c", "commit.gpgsign=false", "commit-tree", res.Tree, "-p", head, "-F", "-")
 	cmd.Dir = dir
 	cmd.Env = append(gitEnv(), env...)
 	cmd.Stdin = strings.NewReader(CommitMessage(res))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("fix: commit: git commit: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("fix: commit: git commit-tree: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	sha, err := gitLine(ctx, dir, "rev-parse", "--verify", "HEAD^{commit}")
-	if err != nil {
+	sha := strings.TrimSpace(stdout.String())
+	if _, err := git(ctx, dir, nil, "update-ref", "-m", "symposium fix", "HEAD", sha, head); err != nil {
+		return "", fmt.Errorf("fix: commit: %w", err)
+	}
+	if _, err := git(ctx, dir, nil, "reset", "--quiet", "--mixed"); err != nil {
 		return "", fmt.Errorf("fix: commit: %w", err)
 	}
 	return sha, nil
 }
 
-// CommitMessage is the message of a fix commit: a subject and one line per
-// fix, naming its rule and file.
+// CommitMessage is the message of a fix commit: a subject counting the
+// fixes (Result.Count, the number `symposium fix` prints too) and one line
+// per rule and file.
 func CommitMessage(res Result) string {
 	var b strings.Builder
-	n := len(res.Fixes)
+	n := res.Count()
 	if n == 1 {
 		b.WriteString("Apply 1 Symposium fix\n\n")
 	} else {
@@ -143,7 +210,7 @@ func CommitMessage(res Result) string {
 	for _, f := range res.Fixes {
 		fmt.Fprintf(&b, "- %s\n", f)
 	}
-	b.WriteString("\nMade by `symposium fix`: clippy's machine-applicable fixes and rustfmt,\nverified with cargo clippy")
+	b.WriteString("\nMade by `symposium fix`: clippy's machine-applicable fixes and rustfmt,\ncomputed by Symposium and verified with cargo clippy")
 	if res.Tested {
 		b.WriteString(" and cargo test")
 	}

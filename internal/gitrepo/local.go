@@ -16,9 +16,10 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/symposium-dev/symposium/internal/safefs"
 )
 
 // localEnv is the environment of a local git process: the parent's without
@@ -188,6 +189,14 @@ func listTree(ctx context.Context, dir, rev string) ([]treeEntry, error) {
 // times, and cargo's freshness checks, survive) and files not in the tree
 // are removed.
 func ExportTree(ctx context.Context, dir, rev, dest string) error {
+	return ExportTreeWith(ctx, dir, rev, dest, nil)
+}
+
+// ExportTreeWith is ExportTree with the contents of some regular files
+// replaced: override maps a path of the tree to the bytes written there
+// instead of its blob (the fix pipeline's edits). A path of override that
+// is not a regular file of the tree is an error.
+func ExportTreeWith(ctx context.Context, dir, rev, dest string, override map[string][]byte) error {
 	if err := checkRev(rev); err != nil {
 		return err
 	}
@@ -204,7 +213,8 @@ func ExportTree(ctx context.Context, dir, rev, dest string) error {
 	}
 	defer root.Close()
 
-	var blobs []treeEntry
+	var blobs, overrides []treeEntry
+	// keep holds every path of the tree, true for the directories.
 	keep := map[string]bool{".": true}
 	for _, e := range entries {
 		for d := path.Dir(e.path); ; d = path.Dir(d) {
@@ -213,7 +223,14 @@ func ExportTree(ctx context.Context, dir, rev, dest string) error {
 				break
 			}
 		}
-		keep[e.path] = true
+		keep[e.path] = e.typ == "commit"
+		if _, ok := override[e.path]; ok {
+			if e.typ != "blob" || (e.mode != "100644" && e.mode != "100755") {
+				return fmt.Errorf("export %s: %s is not a regular file of the tree", rev, e.path)
+			}
+			overrides = append(overrides, e)
+			continue
+		}
 		switch e.typ {
 		case "blob":
 			blobs = append(blobs, e)
@@ -223,8 +240,16 @@ func ExportTree(ctx context.Context, dir, rev, dest string) error {
 			}
 		}
 	}
+	if len(overrides) != len(override) {
+		return fmt.Errorf("export %s: %d overridden path(s) are not in the tree", rev, len(override)-len(overrides))
+	}
 	if err := removeStale(root, keep); err != nil {
 		return fmt.Errorf("export %s: %w", rev, err)
+	}
+	for _, e := range overrides {
+		if err := writeEntry(root, e, override[e.path]); err != nil {
+			return fmt.Errorf("export %s: write %s: %w", rev, e.path, err)
+		}
 	}
 	if err := writeBlobs(ctx, dir, root, blobs); err != nil {
 		return fmt.Errorf("export %s: %w", rev, err)
@@ -232,14 +257,16 @@ func ExportTree(ctx context.Context, dir, rev, dest string) error {
 	return nil
 }
 
-// removeStale deletes what an earlier export left and the tree lacks.
+// removeStale deletes what an earlier export left and the tree lacks, and
+// a symbolic link (a build's) where the tree has a directory.
 func removeStale(root *os.Root, keep map[string]bool) error {
 	var stale []string
 	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !keep[p] {
+		isDir, ok := keep[p]
+		if !ok || (isDir && d.Type()&fs.ModeSymlink != 0) {
 			stale = append(stale, p)
 			if d.IsDir() {
 				return fs.SkipDir
@@ -373,18 +400,10 @@ func writeEntry(root *os.Root, e treeEntry, data []byte) error {
 	return root.Chmod(e.path, perm)
 }
 
-// ReadTreeFile reads a file of an exported tree without following symlinks
-// out of it; false when it does not exist or is not a regular file.
+// ReadTreeFile reads a file of an exported tree with package safefs: false
+// when it does not exist, is (or lies behind) a symbolic link, is not a
+// regular file or is larger than safefs.MaxFileSize.
 func ReadTreeFile(dest, p string) ([]byte, bool) {
-	root, err := os.OpenRoot(dest)
-	if err != nil {
-		return nil, false
-	}
-	defer root.Close()
-	fi, err := root.Lstat(filepath.FromSlash(p))
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil, false
-	}
-	b, err := root.ReadFile(filepath.FromSlash(p))
+	b, err := safefs.ReadFile(dest, p)
 	return b, err == nil
 }

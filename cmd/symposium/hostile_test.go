@@ -1,0 +1,137 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// hostileRepo is a crate whose pull request (branch pr, checked out) adds
+// src/x.rs as a link to a host file holding a secret, and a build script
+// that edits a source during every build.
+func hostileRepo(t *testing.T) (repo, secretFile string) {
+	t.Helper()
+	secretFile = filepath.Join(t.TempDir(), "secret.rs")
+	if err := os.WriteFile(secretFile, []byte("pub fn  secret_7f3a( ){}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	repo = t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(repo, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reviewGit(t, repo, "init", "-q", "-b", "main")
+	write("Cargo.toml", "[package]\nname = \"hostile\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+	write("src/lib.rs", "pub fn one() -> u32 {\n    1\n}\n")
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "base")
+	reviewGit(t, repo, "checkout", "-q", "-b", "pr")
+	write("src/lib.rs", "pub fn one() -> u32 {\n    return 1;\n}\n")
+	write("build.rs", `fn main() {
+    let s = std::fs::read_to_string("src/lib.rs").unwrap();
+    if !s.contains("injected") { std::fs::write("src/lib.rs", s + "pub fn injected() {}\n").unwrap(); }
+}
+`)
+	if err := os.Symlink(secretFile, filepath.Join(repo, "src/x.rs")); err != nil {
+		t.Fatal(err)
+	}
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "head")
+	return repo, secretFile
+}
+
+// TestCommandsOnAHostilePullRequest: `symposium review` and `symposium fix
+// --commit` never read the linked host file and never commit what the
+// build wrote.
+func TestCommandsOnAHostilePullRequest(t *testing.T) {
+	repo, secretFile := hostileRepo(t)
+	head := reviewGit(t, repo, "rev-parse", "HEAD")
+	cache := t.TempDir()
+
+	code, out, errOut := runCommand("review", "--repo", repo, "--base", "main", "--head", "pr", "--sandbox", sandboxMode(), "--cache-dir", cache, "--fetch=false", "--format", "json")
+	if code != 0 {
+		t.Fatalf("review: exit %d\n%s", code, errOut)
+	}
+	if strings.Contains(out, "secret_7f3a") {
+		t.Errorf("review output holds the host file:\n%s", out)
+	}
+	if !strings.Contains(out, "`src/x.rs` is a symbolic link: not followed.") {
+		t.Errorf("review lacks the note on the link:\n%s", out)
+	}
+
+	code, out, errOut = runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(), "--cache-dir", cache, "--fetch=false", "--commit")
+	if code != 0 {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "No fixes applied: the build changed `src/lib.rs`") {
+		t.Errorf("fix output:\n%s", out)
+	}
+	if strings.Contains(out, "secret_7f3a") {
+		t.Errorf("fix output holds the host file:\n%s", out)
+	}
+	if now := reviewGit(t, repo, "rev-parse", "HEAD"); now != head {
+		t.Errorf("fix committed %s", now)
+	}
+	if b, _ := os.ReadFile(filepath.Join(repo, "src/lib.rs")); strings.Contains(string(b), "injected") {
+		t.Errorf("the build's edit reached the work tree:\n%s", b)
+	}
+	if b, _ := os.ReadFile(secretFile); string(b) != "pub fn  secret_7f3a( ){}\n" {
+		t.Errorf("the host file changed: %q", b)
+	}
+}
+
+// TestFixCountsMatch: `symposium fix` prints the count the commit message
+// gives.
+func TestFixCountsMatch(t *testing.T) {
+	repo := t.TempDir()
+	reviewGit(t, repo, "init", "-q", "-b", "main")
+	files := map[string]string{
+		"Cargo.toml": "[package]\nname = \"counts\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"src/lib.rs": "pub fn one() -> u32 {\n    1\n}\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(repo, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "base")
+	reviewGit(t, repo, "checkout", "-q", "-b", "pr")
+	lib := "pub fn one() -> u32 {\n    return 1;\n}\n\npub fn two(v: &[u8]) -> bool {\n    return v.len() == 0;\n}\n\npub fn  three( )->u32{ 3 }\n"
+	if err := os.WriteFile(filepath.Join(repo, "src/lib.rs"), []byte(lib), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reviewGit(t, repo, "commit", "-q", "-am", "head")
+	t.Setenv("GIT_AUTHOR_NAME", "Dev")
+	t.Setenv("GIT_AUTHOR_EMAIL", "dev@example.com")
+	t.Setenv("GIT_COMMITTER_NAME", "Dev")
+	t.Setenv("GIT_COMMITTER_EMAIL", "dev@example.com")
+	code, out, errOut := runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(), "--cache-dir", t.TempDir(), "--fetch=false", "--commit")
+	if code != 0 {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	printed := regexp.MustCompile(`Applied (\d+) Symposium fix`).FindStringSubmatch(out)
+	subject := reviewGit(t, repo, "log", "-1", "--format=%s")
+	committed := regexp.MustCompile(`^Apply (\d+) Symposium fix`).FindStringSubmatch(subject)
+	if printed == nil || committed == nil || printed[1] != committed[1] {
+		t.Fatalf("printed %q, committed %q", out, subject)
+	}
+	// Two needless returns, one len_zero (found in the second round) and
+	// one rustfmt region.
+	if printed[1] != "4" {
+		t.Errorf("count %s, want 4:\n%s", printed[1], out)
+	}
+	want := "pub fn one() -> u32 {\n    1\n}\n\npub fn two(v: &[u8]) -> bool {\n    v.is_empty()\n}\n\npub fn three() -> u32 {\n    3\n}\n"
+	if got := reviewGit(t, repo, "show", "HEAD:src/lib.rs") + "\n"; got != want {
+		t.Errorf("committed:\n%s\nwant\n%s", got, want)
+	}
+}
