@@ -1,11 +1,15 @@
 package webhook
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/symposium-dev/symposium/internal/tasks"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
 // commandPrefix starts a command line in a comment.
@@ -26,58 +30,171 @@ type Command struct {
 }
 
 // ParseCommand finds the first line of a comment body that starts with
-// `/symposium` (case-insensitive, after optional leading white space) and
-// is neither inside a fenced code block (``` or ~~~) nor a `>` quote.
+// `/symposium` (case-insensitive, after optional leading spaces) in visible
+// prose, as GitHub renders the comment: a line of a paragraph (or setext
+// heading) that is not in a `>` quote, a list item's marker line, a fenced
+// or indented code block, an HTML block (an HTML comment, `<pre>`, ...), an
+// inline HTML comment, a code span or a `<code>`, `<pre>`, `<samp>`,
+// `<kbd>` or `<tt>` element. The body is parsed as CommonMark (goldmark).
 //
 // `/symposium fix`, `/symposium review` and `/symposium help` name their
 // command; `/symposium` alone means help; any other word means help with
 // that word in Unknown. ok is false when no line holds a command.
 func ParseCommand(body string) (cmd Command, ok bool) {
-	var fence string // the opening fence while inside a fenced block
-	for line := range strings.Lines(body) {
-		line = strings.TrimRight(line, "\r\n")
-		trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
-		if fence != "" {
-			if closesFence(trimmed, fence) {
-				fence = ""
+	if !strings.Contains(strings.ToLower(body), commandPrefix) {
+		return Command{}, false // most comments: no parse
+	}
+	src := []byte(body)
+	doc := markdown.Parse(text.NewReader(src))
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n.Kind() {
+		case ast.KindBlockquote, ast.KindFencedCodeBlock, ast.KindCodeBlock, ast.KindHTMLBlock:
+			return ast.WalkSkipChildren, nil
+		case ast.KindParagraph, ast.KindHeading:
+			cmd, ok = commandInBlock(n, src)
+			if ok {
+				return ast.WalkStop, nil
 			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return cmd, ok
+}
+
+// markdown parses comment bodies as CommonMark.
+var markdown = goldmark.DefaultParser()
+
+// hiddenTags are the inline HTML elements whose content is not prose.
+var hiddenTags = map[string]bool{"code": true, "pre": true, "samp": true, "kbd": true, "tt": true}
+
+// commandInBlock looks for a command at the start of each source line of a
+// paragraph or heading.
+func commandInBlock(n ast.Node, src []byte) (Command, bool) {
+	var hidden []span
+	lines := n.Lines()
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		lineStart := bytes.LastIndexByte(src[:seg.Start], '\n') + 1
+		if strings.TrimLeft(string(src[lineStart:seg.Start]), " \t") != "" {
+			continue // after a list marker, a heading's #, ...
+		}
+		line := strings.TrimRight(string(seg.Value(src)), "\r\n")
+		trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+		c, ok := parseCommandLine(trimmed)
+		if !ok {
 			continue
 		}
-		if f := openingFence(trimmed); f != "" {
-			fence = f
-			continue
+		if hidden == nil {
+			hidden = hiddenSpans(n, src)
 		}
-		if strings.HasPrefix(trimmed, ">") {
-			continue
-		}
-		if c, ok := parseCommandLine(trimmed); ok {
+		at := seg.Start + len(line) - len(trimmed)
+		if !inSpans(hidden, at) {
 			return c, true
 		}
 	}
 	return Command{}, false
 }
 
-// openingFence returns the run of ` or ~ (three or more) that opens a fenced
-// code block, or "".
-func openingFence(line string) string {
-	if line == "" || (line[0] != '`' && line[0] != '~') {
-		return ""
+// span is a byte range [start, stop) of the source.
+type span struct{ start, stop int }
+
+func inSpans(spans []span, at int) bool {
+	for _, s := range spans {
+		if s.start <= at && at < s.stop {
+			return true
+		}
 	}
-	n := len(line) - len(strings.TrimLeft(line, line[:1]))
-	if n < 3 {
-		return ""
-	}
-	if line[0] == '`' && strings.Contains(line[n:], "`") {
-		return "" // an info string may not hold a backtick: inline code
-	}
-	return line[:n]
+	return false
 }
 
-// closesFence reports whether line closes a block opened by fence: the same
-// character, at least as many, and nothing else but white space.
-func closesFence(line, fence string) bool {
-	rest := strings.TrimLeft(line, fence[:1])
-	return len(line)-len(rest) >= len(fence) && strings.TrimSpace(rest) == ""
+// hiddenSpans are the parts of a block that render as no prose: code spans,
+// inline HTML comments and processing instructions, and the content of
+// hiddenTags elements (to their closing tag, or the block's end).
+func hiddenSpans(block ast.Node, src []byte) []span {
+	out := []span{{}} // not nil: computed
+	type openTag struct {
+		name string
+		end  int
+	}
+	var open []openTag
+	_ = ast.Walk(block, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering || n == block {
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.CodeSpan:
+			if s, ok := childrenSpan(v); ok {
+				out = append(out, s)
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML:
+			if v.Segments.Len() == 0 {
+				return ast.WalkContinue, nil
+			}
+			s := span{v.Segments.At(0).Start, v.Segments.At(v.Segments.Len() - 1).Stop}
+			raw := src[s.start:s.stop]
+			if bytes.HasPrefix(raw, []byte("<!")) || bytes.HasPrefix(raw, []byte("<?")) {
+				out = append(out, s)
+				return ast.WalkContinue, nil
+			}
+			name, closing := tagName(raw)
+			if !hiddenTags[name] {
+				return ast.WalkContinue, nil
+			}
+			if !closing {
+				open = append(open, openTag{name, s.stop})
+				return ast.WalkContinue, nil
+			}
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i].name == name {
+					out = append(out, span{open[i].end, s.start})
+					open = open[:i]
+					break
+				}
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, o := range open {
+		out = append(out, span{o.end, len(src)})
+	}
+	return out
+}
+
+// childrenSpan is the source range of a code span's text.
+func childrenSpan(n ast.Node) (span, bool) {
+	s, ok := span{start: -1}, false
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		t, isText := c.(*ast.Text)
+		if !isText {
+			continue
+		}
+		if !ok || t.Segment.Start < s.start {
+			s.start = t.Segment.Start
+		}
+		s.stop = max(s.stop, t.Segment.Stop)
+		ok = true
+	}
+	return s, ok
+}
+
+// tagName returns the lower-case element name of an HTML open or closing
+// tag, and whether it closes.
+func tagName(raw []byte) (string, bool) {
+	raw = bytes.TrimPrefix(raw, []byte("<"))
+	closing := bytes.HasPrefix(raw, []byte("/"))
+	raw = bytes.TrimPrefix(raw, []byte("/"))
+	end := bytes.IndexFunc(raw, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	})
+	if end < 0 {
+		end = len(raw)
+	}
+	return strings.ToLower(string(raw[:end])), closing
 }
 
 func parseCommandLine(line string) (Command, bool) {

@@ -25,7 +25,26 @@ func TestParseCommand(t *testing.T) {
 		{"bare trailing space", "/symposium   \r\n", Command{Name: tasks.CommandHelp}, true},
 		{"case insensitive", "/SYMPOSIUM Fix", Command{Name: tasks.CommandFix}, true},
 		{"leading spaces", "   /symposium fix", Command{Name: tasks.CommandFix}, true},
-		{"leading tab", "\t/symposium review", Command{Name: tasks.CommandReview}, true},
+		{"tab is an indented code block", "\t/symposium review", Command{}, false},
+		{"indented code block", "    /symposium fix", Command{}, false},
+		{"indented code after a blank line", "text\n\n    /symposium fix", Command{}, false},
+		{"indented paragraph continuation", "text\n    /symposium fix", Command{Name: tasks.CommandFix}, true},
+		{"html comment", "<!--\n/symposium fix\n-->", Command{}, false},
+		{"html comment one line", "<!-- /symposium fix -->", Command{}, false},
+		{"inline html comment", "hello <!--\n/symposium fix\n-->", Command{}, false},
+		{"after an html comment", "<!-- x -->\n\n/symposium review", Command{Name: tasks.CommandReview}, true},
+		{"after an inline html comment", "hello <!-- x -->\n/symposium review", Command{Name: tasks.CommandReview}, true},
+		{"pre block", "<pre>\n/symposium fix\n</pre>", Command{}, false},
+		{"code block element", "<code>\n/symposium fix\n</code>", Command{}, false},
+		{"inline code element", "see <code>\n/symposium fix\n</code>", Command{}, false},
+		{"inline pre element", "see <pre class=x>\n/symposium fix", Command{}, false},
+		{"after a closed code element", "see <code>x</code>\n/symposium fix", Command{Name: tasks.CommandFix}, true},
+		{"code span over lines", "`x\n/symposium fix`", Command{}, false},
+		{"lazy quote continuation", "> quoted\n/symposium fix", Command{}, false},
+		{"quote in a list", "- > /symposium fix", Command{}, false},
+		{"list item", "- /symposium fix", Command{}, false},
+		{"heading marker", "# /symposium fix", Command{}, false},
+		{"details is visible", "<details>\n\n/symposium fix\n\n</details>", Command{Name: tasks.CommandFix}, true},
 		{"args", "/symposium fix   only clippy  ", Command{Name: tasks.CommandFix, Args: "only clippy"}, true},
 		{"unknown word", "/symposium deploy now", Command{Name: tasks.CommandHelp, Unknown: "deploy", Args: "now"}, true},
 		{"later line", "Thanks!\n\n/symposium fix\n", Command{Name: tasks.CommandFix}, true},
@@ -58,7 +77,8 @@ func TestParseCommand(t *testing.T) {
 }
 
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"/symposium fix", "> /symposium fix", "```\n/symposium review\n```", "/symposium wat x", "  /SYMPOSIUM help"} {
+	for _, s := range []string{"/symposium fix", "> /symposium fix", "```\n/symposium review\n```", "/symposium wat x", "  /SYMPOSIUM help",
+		"<!--\n/symposium fix\n-->", "a <code>\n/symposium fix\n</code>", "<pre>\n/symposium fix", "    /symposium fix", "`a\n/symposium fix`"} {
 		f.Add(s)
 	}
 	files, _ := filepath.Glob(filepath.Join(fixtures, "issue_comment.*.json"))
@@ -93,6 +113,23 @@ func FuzzParseCommand(f *testing.F) {
 		}
 		if !strings.Contains(strings.ToLower(body), commandPrefix) {
 			t.Fatalf("command found in a body without %s", commandPrefix)
+		}
+		// The same body quoted, or indented as code, holds no command.
+		var quoted, indented strings.Builder
+		for line := range strings.Lines(body) {
+			quoted.WriteString("> " + line)
+			indented.WriteString("    " + line)
+		}
+		if c, ok := ParseCommand(quoted.String()); ok {
+			t.Fatalf("command %+v in a quote", c)
+		}
+		if c, ok := ParseCommand(indented.String()); ok && !strings.HasPrefix(strings.TrimLeft(body, " \t"), "\n") {
+			t.Fatalf("command %+v in an indented code block", c)
+		}
+		if !strings.Contains(body, "-->") {
+			if c, ok := ParseCommand("<!--\n" + body + "\n-->"); ok {
+				t.Fatalf("command %+v in an HTML comment", c)
+			}
 		}
 		again, _ := ParseCommand(body)
 		if again != cmd {

@@ -5,10 +5,10 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-github/v62/github"
 	"github.com/symposium-dev/symposium/internal/metrics"
 	"github.com/symposium-dev/symposium/internal/tasks"
+	"golang.org/x/sync/semaphore"
 )
 
 // MaxBodyBytes is the largest delivery accepted: GitHub caps payloads at
@@ -33,12 +34,13 @@ const DefaultRedisTimeout = 5 * time.Second
 
 // Queue is what the receiver needs from the queue; *queue.Queue implements it.
 type Queue interface {
-	// ClaimDelivery records a delivery id; false means it was seen before.
-	ClaimDelivery(ctx context.Context, deliveryID string) (bool, error)
-	// ReleaseDelivery forgets a delivery id after a failed enqueue.
-	ReleaseDelivery(ctx context.Context, deliveryID string) error
+	// DeliverySeen reports whether a delivery id was recorded.
+	DeliverySeen(ctx context.Context, deliveryID string) (bool, error)
+	// RecordDelivery records a delivery id once its tasks are queued.
+	RecordDelivery(ctx context.Context, deliveryID string) error
 	// EnqueueReview queues a review; existing means a task with its id is
-	// already there (not an error). rerun deletes a finished one first.
+	// already there (not an error). rerun deletes a finished one first,
+	// unless the same delivery queued it.
 	EnqueueReview(ctx context.Context, p *tasks.ReviewPayload, rerun bool) (id string, existing bool, err error)
 	// EnqueueCommand queues a command; existing as for EnqueueReview.
 	EnqueueCommand(ctx context.Context, p *tasks.CommandPayload) (id string, existing bool, err error)
@@ -60,12 +62,20 @@ type Options struct {
 	// RedisTimeout bounds the Redis work of one delivery; default
 	// DefaultRedisTimeout.
 	RedisTimeout time.Duration
+	// MaxUnauthenticatedBytes bounds the body bytes held, across all
+	// deliveries being read at once, before their signature is checked;
+	// default DefaultUnauthenticatedBytes, at least MaxBodyBytes+32 KiB.
+	MaxUnauthenticatedBytes int64
+	// BodyWait is how long a delivery waits for room in that budget before
+	// it is answered 503; default DefaultBodyWait.
+	BodyWait time.Duration
 }
 
 // Handler serves POST /webhook.
 type Handler struct {
 	opts Options
 	log  *slog.Logger
+	body bodyReader
 }
 
 // New returns a Handler.
@@ -87,7 +97,20 @@ func New(opts Options) (*Handler, error) {
 	if opts.RedisTimeout <= 0 {
 		opts.RedisTimeout = DefaultRedisTimeout
 	}
-	return &Handler{opts: opts, log: opts.Logger}, nil
+	if opts.MaxUnauthenticatedBytes == 0 {
+		opts.MaxUnauthenticatedBytes = DefaultUnauthenticatedBytes
+	}
+	if floor := int64(MaxBodyBytes + chunkBytes); opts.MaxUnauthenticatedBytes < floor {
+		return nil, fmt.Errorf("webhook handler: unauthenticated body budget %d bytes is below one largest delivery (%d)", opts.MaxUnauthenticatedBytes, floor)
+	}
+	if opts.BodyWait <= 0 {
+		opts.BodyWait = DefaultBodyWait
+	}
+	return &Handler{opts: opts, log: opts.Logger, body: bodyReader{
+		secrets: opts.Secrets,
+		budget:  semaphore.NewWeighted(opts.MaxUnauthenticatedBytes),
+		wait:    opts.BodyWait,
+	}}, nil
 }
 
 // NewMux serves the receiver on POST /webhook next to /healthz, /readyz
@@ -121,19 +144,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, http.StatusMethodNotAllowed, Response{Status: "error", Reason: "use POST"}, eventLabel, "", "method_not_allowed")
 		return
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.answer(w, http.StatusRequestEntityTooLarge, Response{Status: "error", Reason: "body over 25 MiB"}, eventLabel, "", "too_large")
-			return
-		}
-		h.answer(w, http.StatusBadRequest, Response{Status: "error", Reason: "could not read body"}, eventLabel, "", "bad_request")
+	mac, ok := parseSignature(r.Header.Get(github.SHA256SignatureHeader))
+	if !ok {
+		h.unauthorized(w, r, delivery)
 		return
 	}
-	if !h.verify(r.Header.Get(github.SHA256SignatureHeader), body) {
-		h.log.Warn("webhook signature rejected", "delivery", truncate(delivery, maxDeliveryIDBytes), "remote", r.RemoteAddr)
-		h.answer(w, http.StatusUnauthorized, Response{Status: "error", Reason: "missing or wrong X-Hub-Signature-256"}, "unverified", "", "unauthorized")
+	if r.ContentLength > MaxBodyBytes {
+		h.answer(w, http.StatusRequestEntityTooLarge, Response{Status: "error", Reason: "body over 25 MiB"}, "unverified", "", "too_large")
+		return
+	}
+	body, ok, err := h.body.readVerified(r.Context(), w, r.Body, mac)
+	switch {
+	case errors.Is(err, errTooLarge):
+		h.answer(w, http.StatusRequestEntityTooLarge, Response{Status: "error", Reason: "body over 25 MiB"}, "unverified", "", "too_large")
+		return
+	case errors.Is(err, errBusy):
+		h.log.Warn("webhook delivery refused: too many unauthenticated body bytes in flight", "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", "1")
+		h.answer(w, http.StatusServiceUnavailable, Response{Status: "error", Reason: "receiver busy, redeliver later"}, "unverified", "", "busy")
+		return
+	case err != nil:
+		h.answer(w, http.StatusBadRequest, Response{Status: "error", Reason: "could not read body"}, "unverified", "", "bad_request")
+		return
+	case !ok:
+		h.unauthorized(w, r, delivery)
 		return
 	}
 	if event == "" || delivery == "" || len(delivery) > maxDeliveryIDBytes || !printable(delivery) {
@@ -166,33 +200,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// verify checks the HMAC-SHA256 signature against every accepted secret, in
-// constant time for each.
-func (h *Handler) verify(signature string, body []byte) bool {
-	if signature == "" {
-		return false
-	}
-	for _, secret := range h.opts.Secrets {
-		if github.ValidateSignature(signature, body, secret) == nil {
-			return true
-		}
-	}
-	return false
+// unauthorized answers a missing, malformed or wrong X-Hub-Signature-256.
+func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request, delivery string) {
+	h.log.Warn("webhook signature rejected", "delivery", truncate(delivery, maxDeliveryIDBytes), "remote", r.RemoteAddr)
+	h.answer(w, http.StatusUnauthorized, Response{Status: "error", Reason: "missing or wrong X-Hub-Signature-256 (sha256= and 64 lowercase hex digits)"}, "unverified", "", "unauthorized")
 }
 
-// enqueue records the delivery and queues its tasks; Redis failing answers
-// 503 and forgets the delivery id, so GitHub's redelivery is accepted.
+// enqueue queues the tasks of a delivery, then records its id. The order
+// is what loses nothing: the mark that answers a redelivery "duplicate" is
+// written only once every task is in Redis, and each task id is derived
+// from the delivery or the head (tasks.ReviewTaskID, tasks.CommandTaskID),
+// so a redelivery after any failure on the way finds the tasks already
+// queued instead of queueing them twice. Redis failing answers 503.
 func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, event string, d Decision) {
 	eventLabel, action := knownEvent(event), actionLabel(d.Action)
 	ctx, cancel := context.WithTimeout(ctx, h.opts.RedisTimeout)
 	defer cancel()
 	start := time.Now()
-	first, err := h.opts.Queue.ClaimDelivery(ctx, delivery)
+	seen, err := h.opts.Queue.DeliverySeen(ctx, delivery)
 	if err != nil {
 		h.unavailable(w, delivery, event, d, err)
 		return
 	}
-	if !first {
+	if seen {
 		h.log.Info("webhook delivery duplicate", "delivery", delivery, "event", event, "action", d.Action)
 		h.answer(w, http.StatusOK, Response{Status: "duplicate", DeliveryID: delivery}, eventLabel, action, "duplicate")
 		return
@@ -208,7 +238,6 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	if d.Outcome == OutcomeCommand {
 		id, exists, err := h.opts.Queue.EnqueueCommand(ctx, d.Command)
 		if err != nil {
-			h.release(delivery)
 			h.unavailable(w, delivery, event, d, err)
 			return
 		}
@@ -217,11 +246,14 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	for _, p := range d.Reviews {
 		id, exists, err := h.opts.Queue.EnqueueReview(ctx, p, d.Rerun)
 		if err != nil {
-			h.release(delivery)
 			h.unavailable(w, delivery, event, d, err)
 			return
 		}
 		add(id, exists)
+	}
+	if err := h.opts.Queue.RecordDelivery(ctx, delivery); err != nil {
+		h.unavailable(w, delivery, event, d, err)
+		return
 	}
 	enqueueSeconds.Observe(time.Since(start).Seconds())
 	resp.TaskID = resp.TaskIDs[0]
@@ -234,17 +266,6 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	h.log.Info("webhook delivery queued", "delivery", delivery, "event", event, "action", d.Action,
 		"task_id", resp.TaskID, "existing", len(existing) > 0, "outcome", string(d.Outcome))
 	h.answer(w, http.StatusAccepted, resp, eventLabel, action, "queued")
-}
-
-// release forgets a claimed delivery id after a failed enqueue. It gets its
-// own short deadline: the request's may be what ran out.
-func (h *Handler) release(delivery string) {
-	ctx, cancel := context.WithTimeout(context.Background(), h.opts.RedisTimeout)
-	defer cancel()
-	if err := h.opts.Queue.ReleaseDelivery(ctx, delivery); err != nil {
-		h.log.Error("could not forget delivery id after a failed enqueue; a redelivery will be answered duplicate until it expires",
-			"delivery", delivery, "err", err)
-	}
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter, delivery, event string, d Decision, err error) {
@@ -260,21 +281,6 @@ func (h *Handler) answer(w http.ResponseWriter, code int, resp Response, event, 
 	if err := json.NewEncoder(w).Encode(resp); err != nil {
 		h.log.Debug("write webhook response", "err", err)
 	}
-}
-
-// readBody reads the body, up to MaxBodyBytes, into a buffer sized from
-// Content-Length when it is given, so a delivery costs one allocation of
-// its size rather than io.ReadAll's doublings. The buffer is not pooled:
-// the decoded payload may share its bytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes)); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // payloadOf extracts the JSON payload: the body itself, or the payload

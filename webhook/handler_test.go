@@ -283,42 +283,67 @@ func TestPreviousSecretAndForm(t *testing.T) {
 	}
 }
 
-// failingQueue fails every enqueue after a successful claim.
+// failingQueue fails the enqueue of reviews (failReviews) or the record
+// of the delivery id (failRecord), after the real work is done: the reply
+// of Redis is what got lost.
 type failingQueue struct {
 	*queue.Queue
-	released []string
+	failReviews, failRecord bool
 }
 
-func (f *failingQueue) EnqueueReview(context.Context, *tasks.ReviewPayload, bool) (string, bool, error) {
-	return "", false, errors.New("connection reset")
+func (f *failingQueue) EnqueueReview(ctx context.Context, p *tasks.ReviewPayload, rerun bool) (string, bool, error) {
+	id, existing, err := f.Queue.EnqueueReview(ctx, p, rerun)
+	if err == nil && f.failReviews {
+		err = errors.New("connection reset")
+	}
+	return id, existing, err
 }
 
-func (f *failingQueue) ReleaseDelivery(ctx context.Context, id string) error {
-	f.released = append(f.released, id)
-	return f.Queue.ReleaseDelivery(ctx, id)
+func (f *failingQueue) RecordDelivery(ctx context.Context, id string) error {
+	if f.failRecord {
+		return errors.New("connection reset")
+	}
+	return f.Queue.RecordDelivery(ctx, id)
 }
 
-func TestFailedEnqueueForgetsDelivery(t *testing.T) {
-	_, q := embeddedReceiver(t, Options{})
-	fq := &failingQueue{Queue: q}
-	h, err := New(Options{Secrets: [][]byte{[]byte(testSecret)}, Queue: fq, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := loadFixture(t, "pull_request.opened.payload.json")
-	if code, resp := do(t, h, delivery("pull_request", "d1", body)); code != 503 || resp.DeliveryID != "d1" {
-		t.Fatalf("got %d %+v", code, resp)
-	}
-	if len(fq.released) != 1 {
-		t.Fatalf("released %v", fq.released)
-	}
-	// The redelivery is accepted by a working receiver.
-	h2, err := New(Options{Secrets: [][]byte{[]byte(testSecret)}, Queue: q, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code, resp := do(t, h2, delivery("pull_request", "d1", body)); code != 202 {
-		t.Errorf("redelivery after failure: %d %+v", code, resp)
+// TestFailedEnqueueLeavesNoMark: whichever Redis step fails, the delivery
+// is answered 503 without being marked seen, and its redelivery finds the
+// task already queued: one task, answered 202.
+func TestFailedEnqueueLeavesNoMark(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		fq   failingQueue
+	}{
+		{"enqueue", failingQueue{failReviews: true}},
+		{"record", failingQueue{failRecord: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, q := embeddedReceiver(t, Options{})
+			fq := tt.fq
+			fq.Queue = q
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			h, err := New(Options{Secrets: [][]byte{[]byte(testSecret)}, Queue: &fq, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := loadFixture(t, "pull_request.opened.payload.json")
+			if code, resp := do(t, h, delivery("pull_request", "d1", body)); code != 503 || resp.DeliveryID != "d1" {
+				t.Fatalf("got %d %+v", code, resp)
+			}
+			if seen, err := q.DeliverySeen(context.Background(), "d1"); err != nil || seen {
+				t.Fatalf("a delivery answered 503 is marked seen (%v)", err)
+			}
+			h2, err := New(Options{Secrets: [][]byte{[]byte(testSecret)}, Queue: q, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, resp := do(t, h2, delivery("pull_request", "d1", body)); code != 202 || resp.Reason == "" {
+				t.Errorf("redelivery after failure: %d %+v; want 202 finding the task queued", code, resp)
+			}
+			if qi, err := q.Inspector().GetQueueInfo(tasks.QueueReviews); err != nil || qi.Pending != 1 {
+				t.Errorf("review queue %+v %v; want one pending task", qi, err)
+			}
+		})
 	}
 }
 

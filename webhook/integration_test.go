@@ -15,10 +15,10 @@ import (
 )
 
 // testRedisDB is the Redis database the integration tests own and flush.
-const testRedisDB = "9"
+const testRedisDB = "8"
 
 // realRedis connects to REDIS_URL (default redis://127.0.0.1:6379) on
-// database 9, flushed before and after the test.
+// database 8, flushed before and after the test.
 func realRedis(t testing.TB) *queue.Conn {
 	t.Helper()
 	raw := os.Getenv("REDIS_URL")

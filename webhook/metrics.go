@@ -8,7 +8,7 @@ import (
 var (
 	deliveries = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "symposium_webhook_deliveries_total",
-		Help: "Webhook deliveries by event, action and outcome (queued, duplicate, ignored, pong, logged, unauthorized, bad_request, too_large, method_not_allowed, unavailable).",
+		Help: "Webhook deliveries by event, action and outcome (queued, duplicate, ignored, pong, logged, unauthorized, bad_request, too_large, busy, method_not_allowed, unavailable); deliveries refused before their signature is checked count as event \"unverified\".",
 	}, []string{"event", "action", "outcome"})
 
 	enqueueSeconds = promauto.NewHistogram(prometheus.HistogramOpts{

@@ -60,21 +60,24 @@ func (q *Queue) Inspector() *asynq.Inspector { return q.inspector }
 // Ping checks that Redis answers.
 func (q *Queue) Ping(ctx context.Context) error { return q.conn.Ping(ctx) }
 
-// ClaimDelivery records a delivery id; it reports false when the id was
-// already recorded (a redelivery).
-func (q *Queue) ClaimDelivery(ctx context.Context, deliveryID string) (bool, error) {
-	ok, err := q.conn.rdb.SetNX(ctx, deliveryKeyPrefix+deliveryID, time.Now().Unix(), DeliveryTTL).Result()
+// DeliverySeen reports whether a delivery id is recorded, which
+// RecordDelivery does only once every task of the delivery is queued.
+func (q *Queue) DeliverySeen(ctx context.Context, deliveryID string) (bool, error) {
+	n, err := q.conn.rdb.Exists(ctx, deliveryKeyPrefix+deliveryID).Result()
 	if err != nil {
-		return false, fmt.Errorf("record delivery %s: %w", deliveryID, err)
+		return false, fmt.Errorf("look up delivery %s: %w", deliveryID, err)
 	}
-	return ok, nil
+	return n > 0, nil
 }
 
-// ReleaseDelivery forgets a delivery id, so that a redelivery is accepted
-// after the enqueue that followed ClaimDelivery failed.
-func (q *Queue) ReleaseDelivery(ctx context.Context, deliveryID string) error {
-	if err := q.conn.rdb.Del(ctx, deliveryKeyPrefix+deliveryID).Err(); err != nil {
-		return fmt.Errorf("forget delivery %s: %w", deliveryID, err)
+// RecordDelivery records a delivery id for DeliveryTTL. Call it only after
+// every task of the delivery is queued: the mark then never stands for work
+// that is not in Redis. A failure before it leaves tasks without a mark,
+// which is harmless: the task ids make the redelivery's enqueue find them
+// (see EnqueueReview and EnqueueCommand).
+func (q *Queue) RecordDelivery(ctx context.Context, deliveryID string) error {
+	if err := q.conn.rdb.Set(ctx, deliveryKeyPrefix+deliveryID, time.Now().Unix(), DeliveryTTL).Err(); err != nil {
+		return fmt.Errorf("record delivery %s: %w", deliveryID, err)
 	}
 	return nil
 }
@@ -83,11 +86,13 @@ func (q *Queue) ReleaseDelivery(ctx context.Context, deliveryID string) error {
 // with that id already exists it reports existing and no error: the head is
 // already queued, running or (within the retention) done. With rerun, a
 // completed or archived task with that id is deleted first so the head is
-// reviewed again.
+// reviewed again, unless that task was queued by this very delivery: a
+// redelivery of a re-run, after an answer that did not reach GitHub, finds
+// its own task rather than running it twice.
 func (q *Queue) EnqueueReview(ctx context.Context, p *tasks.ReviewPayload, rerun bool) (id string, existing bool, err error) {
 	id = tasks.ReviewTaskID(p.Repo.ID, p.PR.Number, p.PR.HeadSHA)
 	if rerun {
-		if _, err := q.DeleteFinished(ctx, tasks.QueueReviews, id); err != nil {
+		if _, err := q.deleteFinished(ctx, tasks.QueueReviews, id, p.DeliveryID); err != nil {
 			return id, false, err
 		}
 	}
@@ -146,6 +151,12 @@ func (q *Queue) enqueue(ctx context.Context, t *asynq.Task, queue, id string) (b
 // same id. Pending, scheduled, retrying and running tasks are left alone. It
 // reports whether a task was deleted.
 func (q *Queue) DeleteFinished(ctx context.Context, queue, id string) (bool, error) {
+	return q.deleteFinished(ctx, queue, id, "")
+}
+
+// deleteFinished is DeleteFinished that also keeps a task queued by the
+// delivery keepDelivery (when not empty).
+func (q *Queue) deleteFinished(ctx context.Context, queue, id, keepDelivery string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -157,6 +168,9 @@ func (q *Queue) DeleteFinished(ctx context.Context, queue, id string) (bool, err
 		return false, fmt.Errorf("look up task %s: %w", id, err)
 	}
 	if info.State != asynq.TaskStateCompleted && info.State != asynq.TaskStateArchived {
+		return false, nil
+	}
+	if keepDelivery != "" && info.Headers[tasks.HeaderDelivery] == keepDelivery {
 		return false, nil
 	}
 	err = q.inspector.DeleteTask(queue, id)

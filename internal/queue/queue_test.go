@@ -60,14 +60,14 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// TestRetryDelay: 15s doubling to a 30-minute cap, plus at most 20%
+// jitter (so two retries at the cap may come in either order).
 func TestRetryDelay(t *testing.T) {
-	// Each delay is the doubling base (15s, capped at 30m) plus up to 20%
-	// jitter.
 	base := 15 * time.Second
 	for n := range 12 {
 		d := RetryDelay(n, nil, nil)
 		if d < base || d > base+base/5 {
-			t.Errorf("retry %d: %v, want %v plus up to 20%%", n, d, base)
+			t.Errorf("retry %d: %v, want %v plus at most 20%%", n, d, base)
 		}
 		base = min(2*base, 30*time.Minute)
 	}
@@ -87,15 +87,17 @@ func TestEnqueueAndDeleteFinished(t *testing.T) {
 	q := New(conn, DefaultTaskOptions())
 	ctx := context.Background()
 
-	first, err := q.ClaimDelivery(ctx, "d1")
-	if err != nil || !first {
-		t.Fatalf("claim: %v %v", first, err)
+	if seen, err := q.DeliverySeen(ctx, "d1"); err != nil || seen {
+		t.Fatalf("seen before recorded: %v %v", seen, err)
 	}
-	if again, _ := q.ClaimDelivery(ctx, "d1"); again {
-		t.Fatal("claimed twice")
+	if err := q.RecordDelivery(ctx, "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := q.DeliverySeen(ctx, "d1"); !seen {
+		t.Fatal("recorded delivery not seen")
 	}
 	e.FastForward(DeliveryTTL + time.Second)
-	if later, _ := q.ClaimDelivery(ctx, "d1"); !later {
+	if seen, _ := q.DeliverySeen(ctx, "d1"); seen {
 		t.Fatal("delivery id outlived its TTL")
 	}
 
@@ -116,11 +118,16 @@ func TestEnqueueAndDeleteFinished(t *testing.T) {
 	if _, existing, _ := q.EnqueueReview(ctx, p, false); !existing {
 		t.Fatal("an archived task must collapse automatic deliveries")
 	}
-	if _, existing, err := q.EnqueueReview(ctx, p, true); err != nil || existing {
+	if _, existing, err := q.EnqueueReview(ctx, p, true); err != nil || !existing {
+		t.Fatalf("a redelivered rerun replaced the task its own delivery queued: %v %v", existing, err)
+	}
+	other := *p
+	other.DeliveryID = "d2"
+	if _, existing, err := q.EnqueueReview(ctx, &other, true); err != nil || existing {
 		t.Fatalf("rerun of an archived task: %v %v", existing, err)
 	}
 	info, err := q.Inspector().GetTaskInfo(tasks.QueueReviews, id)
-	if err != nil || info.State != asynq.TaskStatePending || info.Headers[tasks.HeaderHeadSHA] != "abc" || info.MaxRetry != 5 {
+	if err != nil || info.State != asynq.TaskStatePending || info.Headers[tasks.HeaderHeadSHA] != "abc" || info.Headers[tasks.HeaderDelivery] != "d2" || info.MaxRetry != 5 {
 		t.Fatalf("after rerun: %+v %v", info, err)
 	}
 	if deleted, err := q.DeleteFinished(ctx, tasks.QueueReviews, "review:nope"); err != nil || deleted {

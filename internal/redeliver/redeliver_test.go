@@ -66,13 +66,13 @@ func record(t *testing.T, fake *githubfake.Server, code int) string {
 func TestReceivedKeyMatchesQueue(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := context.Background()
-	conn, err := queue.Open("redis://127.0.0.1:6379/12")
+	conn, err := queue.Open(testredis.URL(12))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	q := queue.New(conn, queue.DefaultTaskOptions())
-	if _, err := q.ClaimDelivery(ctx, "guid-1"); err != nil {
+	if err := q.RecordDelivery(ctx, "guid-1"); err != nil {
 		t.Fatal(err)
 	}
 	known, err := NewStore(rdb).Known(ctx, []string{"guid-1", "guid-2"})
