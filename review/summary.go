@@ -63,7 +63,7 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 		}
 	}
 	for _, d := range unlocated {
-		off = append(off, fmt.Sprintf("**%s** (%s) %s", d.Severity, d.Source, oneLine(d.Message)))
+		off = append(off, fmt.Sprintf("**%s** (%s) %s", EscapeText(string(d.Severity)), EscapeText(string(d.Source)), EscapeText(oneLine(d.Message))))
 	}
 	if len(off) > 0 {
 		fmt.Fprintf(&b, "\n<details><summary>%s outside the changed lines</summary>\n\n", plural(len(off), "finding"))
@@ -77,11 +77,11 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 }
 
 func findingLine(f Finding) string {
-	s := fmt.Sprintf("`%s:%d` **%s**", f.Path, f.Line, f.Severity)
+	s := fmt.Sprintf("%s **%s**", CodeSpan(fmt.Sprintf("%s:%d", f.Path, f.Line)), EscapeText(string(f.Severity)))
 	if f.Rule != "" {
 		s += " " + ruleLink(f.Rule)
 	}
-	return s + ": " + oneLine(f.Message)
+	return s + ": " + EscapeText(oneLine(f.Message))
 }
 
 func writeList(b *strings.Builder, lines []string) {
@@ -121,7 +121,7 @@ func writeCountTable(b *strings.Builder, res *Result, unlocated []Diagnostic) {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(b, "| %s |", src)
+		fmt.Fprintf(b, "| %s |", EscapeText(string(src)))
 		for _, sev := range severities {
 			fmt.Fprintf(b, " %d |", c[sev])
 		}
