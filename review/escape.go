@@ -244,7 +244,7 @@ func fenceOpen(line string) (open, info string, ok bool) {
 			return r
 		}
 		return -1
-	}, strings.Fields(t[n:]+" x")[0])
+	}, strings.Fields(t[n:] + " x")[0])
 	if strings.TrimSpace(t[n:]) == "" {
 		info = ""
 	}
