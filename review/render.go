@@ -109,13 +109,29 @@ func writeTextFix(b *strings.Builder, it *item) {
 func renderComment(dr *draft) Comment {
 	lead := dr.items[0]
 	var b strings.Builder
-	b.WriteString(headline(lead.d))
-	b.WriteString("\n")
-	if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
+	grouped := 0
+	for _, it := range dr.items {
+		if it.d.Source == SourceRustfmt {
+			grouped++
+		}
+	}
+	if grouped > 1 && lead.d.Source == SourceRustfmt && dr.sugg != nil {
+		// Several rustfmt regions under one suggestion: one headline.
+		fmt.Fprintf(&b, "**%s** (rustfmt): rustfmt would reformat %d regions of lines %d–%d — %s\n",
+			EscapeText(string(dr.severity())), grouped, dr.sugg.StartLine, dr.sugg.EndLine, ruleLink(lead.d.Rule))
+	} else {
+		grouped = 0
+		b.WriteString(headline(lead.d))
 		b.WriteString("\n")
-		writeNotes(&b, lead.d)
+		if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
+			b.WriteString("\n")
+			writeNotes(&b, lead.d)
+		}
 	}
 	for _, it := range dr.items[1:] {
+		if grouped > 0 && it.d.Source == SourceRustfmt {
+			continue
+		}
 		fmt.Fprintf(&b, "\nAlso %s\n", headline(it.d))
 		writeNotes(&b, it.d)
 	}
@@ -140,9 +156,10 @@ func renderComment(dr *draft) Comment {
 			b.WriteString("\n> [!NOTE]\n> rustc marks this suggestion as possibly incorrect: check it before committing.\n")
 		}
 		block := s.Block()
-		b.WriteString("\n" + SuggestionBlock(block))
+		b.WriteString("\n" + s.Markdown())
 		c.StartLine, c.Line = s.StartLine, s.EndLine
 		c.Suggestion = &block
+		c.Delete = s.Delete()
 	} else {
 		writeTextFix(&b, lead)
 	}
