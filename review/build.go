@@ -210,11 +210,13 @@ func Build(in Input) Result {
 		}
 		toDraft = append(toDraft, it)
 	}
-	var drafts []*draft
+	var groups []*draft
 	if mode == RustfmtGrouped {
-		drafts, toDraft = groupRustfmt(toDraft, in.Diff, files, filter)
+		groups, toDraft = groupRustfmt(toDraft, in.Diff, files, filter)
 	}
-	drafts = mergeDrafts(drafts, toDraft, in.Diff, files, filter)
+	// Findings of other tools keep comments of their own beside a group,
+	// rather than sink into a long formatting comment.
+	drafts := append(groups, mergeDrafts(nil, toDraft, in.Diff, files, filter)...)
 
 	// Cap: errors first, then warnings, then notes; within, by position.
 	slices.SortStableFunc(drafts, func(a, b *draft) int {
