@@ -34,6 +34,33 @@ func ParseFilter(s string) (Filter, error) {
 	return "", fmt.Errorf("unknown filter %q (want added, diff_context, file or all)", s)
 }
 
+// RustfmtComments says how rustfmt's findings on the changed lines are
+// posted.
+type RustfmtComments string
+
+// The ways rustfmt's findings are posted.
+const (
+	// RustfmtGrouped posts the rustfmt findings of one run of changed
+	// lines as one comment with one multi-line suggestion (the default).
+	RustfmtGrouped RustfmtComments = "grouped"
+	// RustfmtInline posts one comment per region rustfmt would change.
+	RustfmtInline RustfmtComments = "inline"
+	// RustfmtSummary lists them in the summary only; the check run's
+	// Apply-fixes button applies them.
+	RustfmtSummary RustfmtComments = "summary"
+)
+
+// ParseRustfmtComments checks a rustfmt comments mode; "" is RustfmtGrouped.
+func ParseRustfmtComments(s string) (RustfmtComments, error) {
+	switch m := RustfmtComments(s); m {
+	case "":
+		return RustfmtGrouped, nil
+	case RustfmtGrouped, RustfmtInline, RustfmtSummary:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown rustfmt comments mode %q (want grouped, inline or summary)", s)
+}
+
 // DefaultMaxComments is the cap on inline comments when Options leaves it 0.
 const DefaultMaxComments = 25
 
@@ -46,11 +73,16 @@ type Options struct {
 	// IgnorePaths are doublestar globs of head paths whose findings are
 	// counted but neither commented nor summarised.
 	IgnorePaths []string
+	// Rustfmt says how rustfmt findings are posted ("" = grouped).
+	Rustfmt RustfmtComments
 }
 
 // Validate reports a bad filter, cap or glob.
 func (o Options) Validate() error {
 	if _, err := ParseFilter(string(o.Filter)); err != nil {
+		return err
+	}
+	if _, err := ParseRustfmtComments(string(o.Rustfmt)); err != nil {
 		return err
 	}
 	if o.MaxComments < 0 {
@@ -73,6 +105,9 @@ type Input struct {
 	// not exist. It may be nil (no suggestions, fingerprints without text).
 	HeadFiles func(path string) ([]byte, bool)
 	Options   Options
+	// Notes are warnings about the review itself (a configuration key
+	// ignored, nothing analysed), shown at the top of the summary.
+	Notes []string
 }
 
 // item is one located diagnostic on its way to a comment.
@@ -158,9 +193,30 @@ func Build(in Input) Result {
 	res.Stats.DiagnosticsOnDiff = len(kept)
 
 	for _, it := range kept {
-		prepareSuggestion(it, in.Diff, files)
+		prepareSuggestion(it, in.Diff, files, filter)
 	}
-	drafts := mergeDrafts(kept, in.Diff, files)
+	mode, err := ParseRustfmtComments(string(opts.Rustfmt))
+	if err != nil {
+		mode = RustfmtGrouped
+	}
+	var toDraft, formatting []*item
+	for _, it := range kept {
+		if mode == RustfmtSummary && it.d.Source == SourceRustfmt {
+			formatting = append(formatting, it)
+			if it.hasFix && offered(it.fix.Applicability) {
+				res.SummaryFixes++
+			}
+			continue
+		}
+		toDraft = append(toDraft, it)
+	}
+	var groups []*draft
+	if mode == RustfmtGrouped {
+		groups, toDraft = groupRustfmt(toDraft, in.Diff, files, filter)
+	}
+	// Findings of other tools keep comments of their own beside a group,
+	// rather than sink into a long formatting comment.
+	drafts := append(groups, mergeDrafts(nil, toDraft, in.Diff, files, filter)...)
 
 	// Cap: errors first, then warnings, then notes; within, by position.
 	slices.SortStableFunc(drafts, func(a, b *draft) int {
@@ -184,7 +240,11 @@ func Build(in Input) Result {
 			cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 	res.Stats.Comments = len(res.Comments)
-	res.Summary = renderSummary(&res, filter, maxComments, capped, unlocated)
+	res.summary = &summaryState{
+		filter: filter, maxComments: maxComments, capped: capped, unlocated: unlocated,
+		formatting: formatting, notes: slices.Clone(in.Notes),
+	}
+	res.Summary = renderSummary(&res)
 	return res
 }
 
@@ -242,12 +302,12 @@ func MatchAny(globs []string, path string) bool {
 
 // prepareSuggestion computes the whole-line suggestion of an item's fix, or
 // records why it is shown as text only.
-func prepareSuggestion(it *item, d *Diff, files *fileCache) {
+func prepareSuggestion(it *item, d *Diff, files *fileCache, filter Filter) {
 	it.fix, it.hasFix = chooseFix(it.d.Fixes)
 	if !it.hasFix {
 		return
 	}
-	s, why := suggestionFor(it.primary.Path, it.fix.Edits, d, files)
+	s, why := suggestionFor(it.primary.Path, it.fix.Edits, d, files, filter)
 	switch {
 	case !offered(it.fix.Applicability):
 		it.why = "it has placeholders or an unknown applicability"
@@ -266,8 +326,10 @@ func prepareSuggestion(it *item, d *Diff, files *fileCache) {
 }
 
 // suggestionFor applies edits to a head file and checks that GitHub can
-// show the result: every replaced line within one hunk.
-func suggestionFor(path string, edits []Edit, d *Diff, files *fileCache) (*suggestion, string) {
+// show the result where the filter allows a comment: every replaced line
+// within one hunk and, with FilterAdded, every replaced line added by the
+// pull request (a comment sits on what the pull request changed).
+func suggestionFor(path string, edits []Edit, d *Diff, files *fileCache, filter Filter) (*suggestion, string) {
 	fl := files.get(path)
 	if fl == nil {
 		return nil, "the file's content is not available"
@@ -284,15 +346,82 @@ func suggestionFor(path string, edits []Edit, d *Diff, files *fileCache) (*sugge
 	if h < 0 || !fd.Hunks[h].ContainsNew(s.EndLine) {
 		return nil, "the lines it replaces are not all in one hunk of the diff"
 	}
+	if filter == FilterAdded {
+		for n := s.StartLine; n <= s.EndLine; n++ {
+			if !fd.IsAdded(n) {
+				return nil, "it also changes lines this pull request did not change"
+			}
+		}
+	}
 	return s, ""
 }
 
-// mergeDrafts groups items into comments: items whose suggestions share a
-// line become one comment, with one suggestion applying both when their
-// edits compose.
-func mergeDrafts(items []*item, d *Diff, files *fileCache) []*draft {
-	var drafts []*draft
+// groupRustfmt gathers the rustfmt items that carry a suggestion into one
+// draft per run of lines (with FilterAdded a run of added lines, otherwise
+// a hunk), with one suggestion applying them all. It returns those drafts
+// and the items it left alone.
+func groupRustfmt(items []*item, d *Diff, files *fileCache, filter Filter) (drafts []*draft, rest []*item) {
+	groups := map[string][]*item{}
+	var keys []string
+	for _, it := range items {
+		if it.d.Source != SourceRustfmt || it.sugg == nil {
+			rest = append(rest, it)
+			continue
+		}
+		k := groupKey(it, d, filter)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	for _, k := range keys {
+		g := groups[k]
+		var s *suggestion
+		if len(g) > 1 {
+			var edits []Edit
+			for _, it := range g {
+				edits = append(edits, it.fix.Edits...)
+			}
+			s, _ = suggestionFor(g[0].primary.Path, edits, d, files, filter)
+		}
+		if s == nil {
+			for _, it := range g {
+				drafts = append(drafts, &draft{items: []*item{it}, sugg: it.sugg})
+			}
+			continue
+		}
+		s.Applicability = g[0].sugg.Applicability
+		for _, it := range g[1:] {
+			s.Applicability = weaker(s.Applicability, it.sugg.Applicability)
+		}
+		drafts = append(drafts, &draft{items: g, sugg: s})
+	}
+	return drafts, rest
+}
+
+// groupKey names the run of lines an item's suggestion starts in.
+func groupKey(it *item, d *Diff, filter Filter) string {
+	fd, _ := d.File(it.primary.Path)
+	start := it.sugg.StartLine
+	run := 0
+	if filter == FilterAdded {
+		run = start
+		for run > 1 && fd.IsAdded(run-1) {
+			run--
+		}
+	}
+	return fmt.Sprintf("%s\x00%d\x00%d", it.primary.Path, fd.HunkAt(start), run)
+}
+
+// mergeDrafts adds items to drafts: items whose suggestions share a line
+// with a draft's join it, with one suggestion applying both when their
+// edits compose; the others become drafts of their own.
+func mergeDrafts(drafts []*draft, items []*item, d *Diff, files *fileCache, filter Filter) []*draft {
 	byPath := map[string][]*draft{}
+	for _, dr := range drafts {
+		p := dr.items[0].primary.Path
+		byPath[p] = append(byPath[p], dr)
+	}
 	for _, it := range items {
 		var into *draft
 		if it.sugg != nil {
@@ -314,7 +443,7 @@ func mergeDrafts(items []*item, d *Diff, files *fileCache) []*draft {
 			edits = append(edits, m.fix.Edits...)
 		}
 		edits = append(edits, it.fix.Edits...)
-		if s, _ := suggestionFor(it.primary.Path, edits, d, files); s != nil {
+		if s, _ := suggestionFor(it.primary.Path, edits, d, files, filter); s != nil {
 			s.Applicability = weaker(into.sugg.Applicability, it.sugg.Applicability)
 			into.sugg = s
 			into.items = append(into.items, it)

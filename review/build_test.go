@@ -208,7 +208,7 @@ func TestFingerprintSurvivesMoves(t *testing.T) {
 	if a == Fingerprint("src/lib.rs", "clippy::x", "if v.len() == 0 {", 2) || a == Fingerprint("src/lib.rs", "clippy::y", "if v.len() == 0 {", 1) {
 		t.Error("fingerprints collide")
 	}
-	body := "x " + Marker(a) + " y " + Marker("abc")
+	body := WithMarker("x", []string{a, "abc"})
 	if got := ParseMarkers(body); !reflect.DeepEqual(got, []string{a, "abc"}) {
 		t.Errorf("ParseMarkers = %v", got)
 	}

@@ -93,6 +93,26 @@ func (f *FileDiff) HunkAt(n int) int {
 	return -1
 }
 
+// HunkAtOld returns the index of the hunk that holds base line n, or -1.
+func (f *FileDiff) HunkAtOld(n int) int {
+	for i := range f.Hunks {
+		h := &f.Hunks[i]
+		if h.OldLines > 0 && n >= h.OldStart && n < h.OldStart+h.OldLines {
+			return i
+		}
+	}
+	return -1
+}
+
+// HunkAtSide returns the index of the hunk that holds line n of side
+// (SideLeft: the base, otherwise the head), or -1.
+func (f *FileDiff) HunkAtSide(side string, n int) int {
+	if side == SideLeft {
+		return f.HunkAtOld(n)
+	}
+	return f.HunkAt(n)
+}
+
 // IsAdded reports whether head line n is an added or modified line.
 func (f *FileDiff) IsAdded(n int) bool {
 	i := f.HunkAt(n)
@@ -179,6 +199,30 @@ func ParseDiff(unified []byte) (*Diff, error) {
 		d.Files = append(d.Files, f)
 	}
 	return d, nil
+}
+
+// ParseFilePatch parses the hunks of one file's patch as GitHub's API
+// gives them (the `patch` of a pull request file: `@@` sections without
+// git headers) for head path p.
+func ParseFilePatch(p, patch string) (*FileDiff, error) {
+	if patch == "" {
+		return &FileDiff{OldPath: p, NewPath: p}, nil
+	}
+	if !strings.HasSuffix(patch, "\n") {
+		patch += "\n"
+	}
+	// The path is set afterwards: a name GitHub allows may not survive a
+	// traditional header.
+	d, err := ParseDiff([]byte("--- a/file\n+++ b/file\n" + patch))
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Files) != 1 {
+		return nil, fmt.Errorf("parse patch of %s: %d files in it", p, len(d.Files))
+	}
+	f := d.Files[0]
+	f.OldPath, f.NewPath = p, p
+	return f, nil
 }
 
 func convertFile(gf *gitdiff.File) (*FileDiff, error) {

@@ -32,21 +32,57 @@ func NormalizeLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-const markerPrefix = "<!-- symposium:fp="
+const (
+	markerPrefix = "<!-- symposium:fp="
+	markerSuffix = " -->"
+)
 
-// Marker returns the hidden HTML comment that carries a fingerprint in a
-// comment body.
-func Marker(fingerprint string) string {
-	return markerPrefix + fingerprint + " -->"
+// Marker returns the hidden HTML comment that carries the fingerprints of
+// the findings a comment body reports. It must be the body's last line
+// (WithMarker puts it there): ParseMarkers reads nothing else.
+func Marker(fingerprints ...string) string {
+	return markerPrefix + strings.Join(fingerprints, ",") + markerSuffix
 }
 
-var markerRE = regexp.MustCompile(`<!-- symposium:fp=([0-9A-Za-z_-]+) -->`)
+var markerRE = regexp.MustCompile(`^<!-- symposium:fp=([0-9A-Za-z_-]+(?:,[0-9A-Za-z_-]+)*) -->$`)
 
-// ParseMarkers returns the fingerprints of every marker in body, in order.
-func ParseMarkers(body string) []string {
-	var out []string
-	for _, m := range markerRE.FindAllStringSubmatch(body, -1) {
-		out = append(out, m[1])
+// WithMarker returns body with the marker of fingerprints as its last line
+// (body unchanged when there are none).
+func WithMarker(body string, fingerprints []string) string {
+	if len(fingerprints) == 0 {
+		return body
 	}
-	return out
+	body = strings.TrimRight(body, "\n")
+	if body != "" {
+		body += "\n\n"
+	}
+	return body + Marker(fingerprints...) + "\n"
+}
+
+// ParseMarkers returns the fingerprints of a body Symposium posted: those
+// of the marker on its last non-blank line, in order. Marker-like text
+// anywhere else (quoted by a compiler message, in a code block, in an
+// older marker line) counts for nothing, so text a pull request controls
+// cannot claim a finding was already reported.
+func ParseMarkers(body string) []string {
+	_, fps := SplitMarker(body)
+	return fps
+}
+
+// SplitMarker separates a body from the marker on its last non-blank line:
+// it returns the body without that line (and the blank lines before it)
+// and the marker's fingerprints, or body and nil when the last line is not
+// a marker.
+func SplitMarker(body string) (rest string, fingerprints []string) {
+	trimmed := strings.TrimRight(body, " \t\r\n")
+	last := trimmed
+	before := ""
+	if i := strings.LastIndexByte(trimmed, '\n'); i >= 0 {
+		before, last = trimmed[:i+1], trimmed[i+1:]
+	}
+	m := markerRE.FindStringSubmatch(last)
+	if m == nil {
+		return body, nil
+	}
+	return strings.TrimRight(before, " \t\r\n"), strings.Split(m[1], ",")
 }

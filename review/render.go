@@ -7,12 +7,15 @@ import (
 	"strings"
 )
 
-var errorCodeRE = regexp.MustCompile(`^E[0-9]{4}$`)
+var (
+	errorCodeRE = regexp.MustCompile(`^E[0-9]{4}$`)
+	lintNameRE  = regexp.MustCompile(`^[a-z0-9_]+$`)
+)
 
 // RuleURL returns the documentation page of a rule: clippy's lint list for
 // clippy lints, the error index for rustc error codes, "" otherwise.
 func RuleURL(rule string) string {
-	if name, ok := strings.CutPrefix(rule, "clippy::"); ok && name != "" {
+	if name, ok := strings.CutPrefix(rule, "clippy::"); ok && lintNameRE.MatchString(name) {
 		return "https://rust-lang.github.io/rust-clippy/master/index.html#" + name
 	}
 	if errorCodeRE.MatchString(rule) {
@@ -27,14 +30,14 @@ func ruleLink(rule string) string {
 		return ""
 	}
 	if u := RuleURL(rule); u != "" {
-		return fmt.Sprintf("[`%s`](%s)", rule, u)
+		return fmt.Sprintf("[%s](%s)", CodeSpan(rule), u)
 	}
-	return "`" + rule + "`"
+	return CodeSpan(rule)
 }
 
 // headline is the first line of a finding: severity, source, message, rule.
 func headline(d Diagnostic) string {
-	s := fmt.Sprintf("**%s** (%s): %s", d.Severity, d.Source, oneLine(d.Message))
+	s := fmt.Sprintf("**%s** (%s): %s", EscapeText(string(d.Severity)), EscapeText(string(d.Source)), EscapeText(oneLine(d.Message)))
 	if l := ruleLink(d.Rule); l != "" {
 		s += " — " + l
 	}
@@ -69,24 +72,15 @@ func isLevelNote(n string) bool {
 
 // fence returns a code fence longer than any backtick run in content.
 func fence(content string) string {
-	longest, run := 0, 0
-	for _, r := range content {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
+	return strings.Repeat("`", max(3, longestRun(content, '`')+1))
 }
 
 func writeNotes(b *strings.Builder, d Diagnostic) {
 	for _, n := range usefulNotes(d.Notes) {
 		lines := strings.Split(strings.TrimRight(n, "\n"), "\n")
-		fmt.Fprintf(b, "- %s\n", lines[0])
+		fmt.Fprintf(b, "- %s\n", EscapeText(lines[0]))
 		for _, l := range lines[1:] {
-			fmt.Fprintf(b, "  %s\n", l)
+			fmt.Fprintf(b, "  %s\n", EscapeText(strings.TrimLeft(l, " \t")))
 		}
 	}
 }
@@ -100,15 +94,14 @@ func writeTextFix(b *strings.Builder, it *item) {
 	if msg == "" {
 		msg = "a possible fix"
 	}
-	fmt.Fprintf(b, "\nPossible fix (%s; not offered as a suggestion because %s): %s\n", it.fix.Applicability, it.why, msg)
+	fmt.Fprintf(b, "\nPossible fix (%s; not offered as a suggestion because %s): %s\n",
+		EscapeText(string(it.fix.Applicability)), EscapeText(it.why), EscapeText(msg))
 	if it.preview != nil {
-		text := it.preview.Block()
-		f := fence(text)
-		fmt.Fprintf(b, "%srust\n%s\n%s\n", f, text, f)
+		b.WriteString(CodeBlock("rust", it.preview.Block()))
 		return
 	}
 	for _, e := range it.fix.Edits {
-		fmt.Fprintf(b, "- %s:%d:%d: replace with `%s`\n", e.Span.Path, e.Span.LineStart, e.Span.ColumnStart, e.Replacement)
+		fmt.Fprintf(b, "- %s: replace with %s\n", CodeSpan(fmt.Sprintf("%s:%d:%d", e.Span.Path, e.Span.LineStart, e.Span.ColumnStart)), CodeSpan(e.Replacement))
 	}
 }
 
@@ -116,13 +109,29 @@ func writeTextFix(b *strings.Builder, it *item) {
 func renderComment(dr *draft) Comment {
 	lead := dr.items[0]
 	var b strings.Builder
-	b.WriteString(headline(lead.d))
-	b.WriteString("\n")
-	if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
+	grouped := 0
+	for _, it := range dr.items {
+		if it.d.Source == SourceRustfmt {
+			grouped++
+		}
+	}
+	if grouped > 1 && lead.d.Source == SourceRustfmt && dr.sugg != nil {
+		// Several rustfmt regions under one suggestion: one headline.
+		fmt.Fprintf(&b, "**%s** (rustfmt): rustfmt would reformat %d regions of lines %d–%d — %s\n",
+			EscapeText(string(dr.severity())), grouped, dr.sugg.StartLine, dr.sugg.EndLine, ruleLink(lead.d.Rule))
+	} else {
+		grouped = 0
+		b.WriteString(headline(lead.d))
 		b.WriteString("\n")
-		writeNotes(&b, lead.d)
+		if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
+			b.WriteString("\n")
+			writeNotes(&b, lead.d)
+		}
 	}
 	for _, it := range dr.items[1:] {
+		if grouped > 0 && it.d.Source == SourceRustfmt {
+			continue
+		}
 		fmt.Fprintf(&b, "\nAlso %s\n", headline(it.d))
 		writeNotes(&b, it.d)
 	}
@@ -140,16 +149,17 @@ func renderComment(dr *draft) Comment {
 		}
 		b.WriteString("\n**Suggested fix**")
 		if len(msgs) > 0 {
-			b.WriteString(": " + strings.Join(msgs, "; "))
+			b.WriteString(": " + EscapeText(strings.Join(msgs, "; ")))
 		}
 		b.WriteString("\n")
 		if s.Applicability == MaybeIncorrect {
 			b.WriteString("\n> [!NOTE]\n> rustc marks this suggestion as possibly incorrect: check it before committing.\n")
 		}
 		block := s.Block()
-		b.WriteString("\n" + SuggestionBlock(block))
+		b.WriteString("\n" + s.Markdown())
 		c.StartLine, c.Line = s.StartLine, s.EndLine
 		c.Suggestion = &block
+		c.Delete = s.Delete()
 	} else {
 		writeTextFix(&b, lead)
 	}
@@ -158,11 +168,10 @@ func renderComment(dr *draft) Comment {
 		writeNotes(&b, it.d)
 		writeTextFix(&b, it)
 	}
-	b.WriteString("\n")
+	var fps []string
 	for _, it := range append(slices.Clone(dr.items), dr.others...) {
-		b.WriteString(Marker(it.finding.Fingerprint))
-		b.WriteString("\n")
+		fps = append(fps, it.finding.Fingerprint)
 	}
-	c.Body = b.String()
+	c.Body = WithMarker(b.String(), fps)
 	return c
 }

@@ -73,10 +73,23 @@ type suggestion struct {
 	Applicability      Applicability
 }
 
+// Delete reports whether the suggestion removes its lines outright (as
+// opposed to keeping lines, however empty).
+func (s *suggestion) Delete() bool { return s.Text == "" }
+
 // Block returns the content of a ```suggestion block: the replacement
-// lines without the final newline.
+// lines without the final newline ("" for one empty line, and for a
+// deletion, which Delete tells apart).
 func (s *suggestion) Block() string {
 	return strings.TrimSuffix(s.Text, "\n")
+}
+
+// Markdown renders the suggestion as GitHub applies it exactly.
+func (s *suggestion) Markdown() string {
+	if s.Delete() {
+		return DeletionBlock()
+	}
+	return SuggestionBlock(s.Block())
 }
 
 var errOverlap = errors.New("edits overlap")

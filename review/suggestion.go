@@ -7,12 +7,23 @@ import (
 )
 
 // Suggestion is a change as GitHub suggests it in a review comment: head
-// lines StartLine..EndLine of Path replaced by Text (lines joined by "\n";
-// empty deletes them).
+// lines StartLine..EndLine of Path replaced by the lines of Text (joined by
+// "\n", so "" is one empty line), or removed when Delete is set (Text is
+// then "").
 type Suggestion struct {
 	Path               string
 	StartLine, EndLine int
 	Text               string
+	Delete             bool
+}
+
+// Block renders the suggestion as a ```suggestion block GitHub applies
+// exactly: the replacement lines, or an empty block for a deletion.
+func (s Suggestion) Block() string {
+	if s.Delete {
+		return DeletionBlock()
+	}
+	return SuggestionBlock(s.Text)
 }
 
 // FragmentSuggestion turns one fragment of a patch to head file path into
@@ -47,17 +58,21 @@ func FragmentSuggestion(path string, frag *gitdiff.TextFragment) (Suggestion, bo
 	if oldN == 0 {
 		return Suggestion{}, false
 	}
-	return Suggestion{Path: path, StartLine: start, EndLine: start + oldN - 1, Text: strings.Join(repl, "\n")}, true
+	return Suggestion{Path: path, StartLine: start, EndLine: start + oldN - 1, Text: strings.Join(repl, "\n"), Delete: len(repl) == 0}, true
 }
 
 // SuggestionBlock renders text (replacement lines joined by "\n", without
 // a final newline) as a ```suggestion block ending with a newline, its
-// fence longer than any backtick run in text. An empty text is an empty
-// block, which GitHub applies as deleting the lines.
+// fence longer than any backtick run in text. Text is at least one line:
+// "" is one empty line, which the block keeps (an empty block would delete
+// the lines; that is DeletionBlock).
 func SuggestionBlock(text string) string {
 	f := fence(text)
-	if text != "" {
-		text += "\n"
-	}
-	return f + "suggestion\n" + text + f + "\n"
+	return f + "suggestion\n" + text + "\n" + f + "\n"
+}
+
+// DeletionBlock is the empty ```suggestion block, which GitHub applies as
+// deleting the lines the comment covers.
+func DeletionBlock() string {
+	return "```suggestion\n```\n"
 }

@@ -15,13 +15,55 @@ func shortSHA(s string) string {
 	return s
 }
 
-// renderSummary writes the review body: counts by severity and source,
-// compile-error warnings, what was capped and what lies off the diff.
-func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft, unlocated []Diagnostic) string {
+// summaryState is what a summary is rendered from besides the Result.
+type summaryState struct {
+	filter      Filter
+	maxComments int
+	capped      []*draft
+	unlocated   []Diagnostic
+	// formatting are rustfmt findings listed instead of commented.
+	formatting []*item
+	notes      []string
+	agent      AgentReview
+}
+
+// SetAgentReview puts the agent's summary and note at the end of the
+// review's summary. A Result that Build did not make (decoded from JSON)
+// gets them appended to its Summary.
+func (r *Result) SetAgentReview(a AgentReview) {
+	if r.summary == nil {
+		r.Summary = strings.TrimRight(r.Summary, "\n") + "\n" + renderAgent(a)
+		return
+	}
+	r.summary.agent = a
+	r.Summary = renderSummary(r)
+}
+
+// renderAgent renders the agent's part of a summary: "" or blocks each
+// preceded by an empty line.
+func renderAgent(a AgentReview) string {
+	var b strings.Builder
+	if s := strings.TrimSpace(a.Summary); s != "" {
+		b.WriteString("\n### The agent's review\n\n" + EscapeMarkdown(s) + "\n")
+	}
+	if n := strings.TrimSpace(a.Note); n != "" {
+		b.WriteString("\n_" + EscapeText(oneLine(n)) + "_\n")
+	}
+	return b.String()
+}
+
+// renderSummary writes the review body: notes, counts by severity and
+// source, compile-error warnings, what was capped, formatting left to the
+// summary, what lies off the diff, and the agent's review.
+func renderSummary(res *Result) string {
+	st := res.summary
 	var b strings.Builder
 	b.WriteString("## Symposium review\n\n")
+	for _, n := range st.notes {
+		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", EscapeText(oneLine(n)))
+	}
 	fmt.Fprintf(&b, "Reviewed `%s..%s` (filter `%s`): %s, %d on the changed lines, %s.\n",
-		shortSHA(res.BaseSHA), shortSHA(res.HeadSHA), filter,
+		EscapeText(shortSHA(res.BaseSHA)), EscapeText(shortSHA(res.HeadSHA)), st.filter,
 		plural(res.Stats.DiagnosticsTotal, "finding"), res.Stats.DiagnosticsOnDiff, plural(len(res.Comments), "inline comment"))
 
 	switch {
@@ -33,21 +75,35 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 
 	if res.Stats.DiagnosticsTotal == 0 {
 		b.WriteString("\nNo findings: the compiler, clippy and rustfmt have nothing to say.\n")
+		b.WriteString(renderAgent(st.agent))
 		return b.String()
 	}
-	writeCountTable(&b, res, unlocated)
+	writeCountTable(&b, res, st.unlocated)
 
-	if len(capped) > 0 {
+	if len(st.capped) > 0 {
 		n := 0
-		for _, dr := range capped {
+		for _, dr := range st.capped {
 			n += len(dr.items) + len(dr.others)
 		}
-		fmt.Fprintf(&b, "\n### Not posted inline\n\n%d more findings on the changed lines exceed the cap of %d inline comments:\n\n", n, maxComments)
+		fmt.Fprintf(&b, "\n### Not posted inline\n\n%d more findings on the changed lines exceed the cap of %d inline comments:\n\n", n, st.maxComments)
 		var lines []string
-		for _, dr := range capped {
+		for _, dr := range st.capped {
 			for _, it := range append(append([]*item{}, dr.items...), dr.others...) {
 				lines = append(lines, findingLine(*it.finding))
 			}
+		}
+		writeList(&b, lines)
+	}
+
+	if len(st.formatting) > 0 {
+		fmt.Fprintf(&b, "\n### Formatting\n\nrustfmt would reformat %s on the changed lines (listed here rather than commented, as `[rustfmt] comments = \"summary\"` asks).", plural(len(st.formatting), "place"))
+		if res.SummaryFixes > 0 {
+			b.WriteString(" The check run's **Apply fixes** button, or `/symposium fix`, commits them.")
+		}
+		b.WriteString("\n\n")
+		var lines []string
+		for _, it := range st.formatting {
+			lines = append(lines, findingLine(*it.finding))
 		}
 		writeList(&b, lines)
 	}
@@ -62,8 +118,8 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 			off = append(off, findingLine(f))
 		}
 	}
-	for _, d := range unlocated {
-		off = append(off, fmt.Sprintf("**%s** (%s) %s", d.Severity, d.Source, oneLine(d.Message)))
+	for _, d := range st.unlocated {
+		off = append(off, fmt.Sprintf("**%s** (%s) %s", EscapeText(string(d.Severity)), EscapeText(string(d.Source)), EscapeText(oneLine(d.Message))))
 	}
 	if len(off) > 0 {
 		fmt.Fprintf(&b, "\n<details><summary>%s outside the changed lines</summary>\n\n", plural(len(off), "finding"))
@@ -73,15 +129,16 @@ func renderSummary(res *Result, filter Filter, maxComments int, capped []*draft,
 	if ignoredCount > 0 {
 		fmt.Fprintf(&b, "\n%s in ignored paths not shown.\n", plural(ignoredCount, "finding"))
 	}
+	b.WriteString(renderAgent(st.agent))
 	return b.String()
 }
 
 func findingLine(f Finding) string {
-	s := fmt.Sprintf("`%s:%d` **%s**", f.Path, f.Line, f.Severity)
+	s := fmt.Sprintf("%s **%s**", CodeSpan(fmt.Sprintf("%s:%d", f.Path, f.Line)), EscapeText(string(f.Severity)))
 	if f.Rule != "" {
 		s += " " + ruleLink(f.Rule)
 	}
-	return s + ": " + oneLine(f.Message)
+	return s + ": " + EscapeText(oneLine(f.Message))
 }
 
 func writeList(b *strings.Builder, lines []string) {
@@ -121,7 +178,7 @@ func writeCountTable(b *strings.Builder, res *Result, unlocated []Diagnostic) {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(b, "| %s |", src)
+		fmt.Fprintf(b, "| %s |", EscapeText(string(src)))
 		for _, sev := range severities {
 			fmt.Fprintf(b, " %d |", c[sev])
 		}

@@ -108,9 +108,14 @@ type Comment struct {
 	Rule      string   `json:"rule"`
 	Severity  Severity `json:"severity"`
 	Body      string   `json:"body"`
-	// Suggestion is the replacement text for lines StartLine..Line, or nil.
-	Suggestion  *string `json:"suggestion"`
-	Fingerprint string  `json:"fingerprint"`
+	// Suggestion is the replacement for lines StartLine..Line: its lines
+	// joined by "\n", without a final newline ("" is one empty line), or
+	// nil when the comment suggests nothing.
+	Suggestion *string `json:"suggestion"`
+	// Delete is true when the suggestion removes lines StartLine..Line
+	// (Suggestion is then ""), rather than replacing them.
+	Delete      bool   `json:"delete,omitempty"`
+	Fingerprint string `json:"fingerprint"`
 }
 
 // Stats counts what a review looked at, in the JSON contract.
@@ -146,6 +151,23 @@ type Result struct {
 	// CompileErrorOnDiff is true when a compiler error sits on a line the
 	// filter keeps: the pull request breaks the build.
 	CompileErrorOnDiff bool `json:"-"`
+	// SummaryFixes counts the findings on the changed lines whose fix is
+	// listed in the summary instead of a comment (rustfmt comments =
+	// "summary"): the publisher offers to apply them.
+	SummaryFixes int `json:"-"`
+
+	// summary holds what the summary is rendered from, so that it can be
+	// rendered again with the agent's review (SetAgentReview).
+	summary *summaryState
+}
+
+// AgentReview is what an agent adds to a review's summary.
+type AgentReview struct {
+	// Summary is the agent's Markdown, untrusted: it is rendered through
+	// EscapeMarkdown.
+	Summary string
+	// Note is Symposium's one-line account of the agent's run.
+	Note string
 }
 
 // Finding is one diagnostic as the publisher needs it for check-run

@@ -225,7 +225,7 @@ func agentComment(headFile func(string) ([]byte, bool), c Comment) review.Commen
 	return review.Comment{
 		Path: c.Path, Line: c.Line, StartLine: c.StartLine, Side: review.SideRight,
 		Source: review.SourceAgent, Rule: "agent", Severity: review.Severity(c.Severity),
-		Body:        "**Agent review** (" + c.Severity + ")\n\n" + c.Body + "\n\n" + review.Marker(fp) + "\n",
+		Body:        review.WithMarker("**Agent review** ("+review.EscapeText(c.Severity)+")\n\n"+review.EscapeMarkdown(c.Body), []string{fp}),
 		Fingerprint: fp,
 	}
 }
@@ -234,11 +234,11 @@ func agentComment(headFile func(string) ([]byte, bool), c Comment) review.Commen
 func suggestionComment(headFile func(string) ([]byte, bool), desc string, s review.Suggestion) review.Comment {
 	fp := review.Fingerprint(s.Path, "agent", headLine(headFile, s.Path, s.StartLine)+"\x00"+s.Text, 1)
 	text := s.Text
-	body := fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%s\n%s\n", desc, review.SuggestionBlock(text), review.Marker(fp))
+	body := review.WithMarker(fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%s", review.EscapeText(desc), s.Block()), []string{fp})
 	return review.Comment{
 		Path: s.Path, Line: s.EndLine, StartLine: s.StartLine, Side: review.SideRight,
 		Source: review.SourceAgent, Rule: "agent", Severity: review.SeverityNote,
-		Body: body, Suggestion: &text, Fingerprint: fp,
+		Body: body, Suggestion: &text, Delete: s.Delete, Fingerprint: fp,
 	}
 }
 

@@ -3,7 +3,6 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/cargo"
@@ -103,16 +102,7 @@ func mergeAgent(res *review.Result, aug agent.AugmentResult) {
 			res.Comments = append(res.Comments, c)
 		}
 	}
-	var extra []string
-	if s := strings.TrimSpace(aug.Summary); s != "" {
-		extra = append(extra, "### The agent's review\n\n"+s)
-	}
-	if aug.Note != "" {
-		extra = append(extra, "_"+aug.Note+"_")
-	}
-	if len(extra) > 0 {
-		res.Summary = strings.TrimRight(res.Summary, "\n") + "\n\n" + strings.Join(extra, "\n\n") + "\n"
-	}
+	res.SetAgentReview(review.AgentReview{Summary: aug.Summary, Note: aug.Note})
 	res.Stats.Comments = len(res.Comments)
 	res.Stats.AgentTokensIn += aug.Usage.InputTokens
 	res.Stats.AgentTokensOut += aug.Usage.OutputTokens

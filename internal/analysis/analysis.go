@@ -213,15 +213,8 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 
 	res := review.Build(review.Input{
 		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
-		HeadFiles: heads.read, Options: opts,
+		HeadFiles: heads.read, Options: opts, Notes: notes,
 	})
-	if len(notes) > 0 {
-		var b strings.Builder
-		for _, n := range notes {
-			fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", n)
-		}
-		res.Summary = strings.Replace(res.Summary, "\n\n", "\n\n"+b.String(), 1)
-	}
 	res.Incomplete = incomplete
 	res.Stats.DurationMS = time.Since(start).Milliseconds()
 	slog.Info("review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,

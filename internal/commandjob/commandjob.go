@@ -30,6 +30,7 @@ import (
 	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 	"github.com/symposium-dev/symposium/internal/tasks"
+	"github.com/symposium-dev/symposium/review"
 	"github.com/symposium-dev/symposium/worker"
 )
 
@@ -140,7 +141,7 @@ func (c *Commander) Command(ctx context.Context, p tasks.CommandPayload) error {
 	if githubapp.IsPermanent(err) || (hasMax && retried >= maxRetry) || ctx.Err() != nil {
 		j.log.Error("command failed", "err", err)
 		commandsTotal.WithLabelValues(p.Command, "failed").Inc()
-		j.finish(ctx, false, fmt.Sprintf("@%s, `/symposium %s` failed: %s", p.Sender, p.Command, oneLine(err.Error(), 500)))
+		j.finish(ctx, false, fmt.Sprintf("@%s, `/symposium %s` failed: %s", p.Sender, p.Command, review.EscapeText(oneLine(err.Error(), 500))))
 		return fmt.Errorf("command %s on %s#%d: %w: %w", p.Command, p.Repo.FullName, p.PRNumber, err, asynq.SkipRetry)
 	}
 	j.log.Warn("command failed; will retry", "err", err, "retry", retried)
@@ -262,7 +263,7 @@ func (j *job) finish(ctx context.Context, ok bool, body string) {
 func helpText(unknown string) string {
 	var b strings.Builder
 	if unknown != "" {
-		fmt.Fprintf(&b, "I don't know the command `%s`. ", strings.ReplaceAll(unknown, "`", ""))
+		fmt.Fprintf(&b, "I don't know the command %s. ", review.CodeSpan(unknown))
 	}
 	b.WriteString("Symposium understands these commands, each on a line of its own in a pull request comment:\n\n")
 	b.WriteString("| Command | What it does | Who may run it |\n|---|---|---|\n")
@@ -282,7 +283,7 @@ func short(sha string) string {
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
-		s = s[:n] + "…"
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

@@ -48,8 +48,8 @@ func (j *job) fix(ctx context.Context) error {
 		}
 		if attempt >= 1 {
 			commandsTotal.WithLabelValues(tasks.CommandFix, "failed").Inc()
-			j.finish(ctx, false, fmt.Sprintf("@%s, the branch `%s` kept moving while I was fixing it: nothing was pushed. Run `/symposium fix` again when it settles.",
-				j.p.Sender, j.pr.GetHead().GetRef()))
+			j.finish(ctx, false, fmt.Sprintf("@%s, the branch %s kept moving while I was fixing it: nothing was pushed. Run `/symposium fix` again when it settles.",
+				j.p.Sender, review.CodeSpan(j.pr.GetHead().GetRef())))
 			return nil
 		}
 		j.log.Info("the branch moved during the fix: running again on the new head")
@@ -101,9 +101,9 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	switch {
 	case errors.As(err, &ve):
 		commandsTotal.WithLabelValues(tasks.CommandFix, "failed").Inc()
-		body := fmt.Sprintf("@%s, I did not push anything: %s.", j.p.Sender, ve.Reason)
+		body := fmt.Sprintf("@%s, I did not push anything: %s.", j.p.Sender, review.EscapeText(ve.Reason))
 		if ve.Detail != "" {
-			body += "\n\n<details><summary>Output</summary>\n\n```\n" + oneBlock(ve.Detail, 6000) + "\n```\n</details>\n"
+			body += "\n\n<details><summary>Output</summary>\n\n" + review.CodeBlock("", oneBlock(ve.Detail, 6000)) + "</details>\n"
 		}
 		j.finish(ctx, false, body+notes(res.Notes))
 		return false, nil
@@ -151,8 +151,8 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	if u := head.GetRepo().GetHTMLURL(); u != "" {
 		link = fmt.Sprintf("[`%s`](%s/commit/%s)", short(sha), strings.TrimRight(u, "/"), sha)
 	}
-	j.finish(ctx, true, fmt.Sprintf("Pushed %s to `%s`, as @%s asked. It fixes:\n\n%s\nVerified with cargo clippy%s.%s",
-		link, head.GetRef(), j.p.Sender, fixList(res.Fixes), testedNote(res.Tested), notes(res.Notes)))
+	j.finish(ctx, true, fmt.Sprintf("Pushed %s to %s, as @%s asked. It fixes:\n\n%s\nVerified with cargo clippy%s.%s",
+		link, review.CodeSpan(head.GetRef()), j.p.Sender, fixList(res.Fixes), testedNote(res.Tested), notes(res.Notes)))
 	return false, nil
 }
 
@@ -204,7 +204,7 @@ func (j *job) suggest(ctx context.Context, res fix.Result) error {
 	var comments []githubapp.ReviewComment
 	for _, s := range suggestions {
 		c := githubapp.ReviewComment{Path: s.Path, Line: s.EndLine, Side: review.SideRight,
-			Body: s.Body(fmt.Sprintf("Symposium fix (%s):", strings.Join(rules[s.Path], ", ")))}
+			Body: s.Body(fmt.Sprintf("Symposium fix (%s):", codeSpans(rules[s.Path])))}
 		if s.StartLine < s.EndLine {
 			c.StartLine = s.StartLine
 		}
@@ -255,7 +255,7 @@ func (c *Commander) botAuthor(ctx context.Context, client *github.Client) (fix.A
 func fixList(fixes []fix.Fix) string {
 	var b strings.Builder
 	for _, f := range fixes {
-		fmt.Fprintf(&b, "- `%s` in `%s`", f.Rule, f.Path)
+		fmt.Fprintf(&b, "- %s in %s", review.CodeSpan(f.Rule), review.CodeSpan(f.Path))
 		if f.Count > 1 {
 			fmt.Fprintf(&b, " (%d×)", f.Count)
 		}
@@ -278,15 +278,25 @@ func notes(ns []string) string {
 	var b strings.Builder
 	b.WriteString("\n\n")
 	for _, n := range ns {
-		fmt.Fprintf(&b, "> %s\n", n)
+		fmt.Fprintf(&b, "> %s\n", review.EscapeText(n))
 	}
 	return b.String()
 }
 
+// oneBlock keeps the last n bytes of s, for a code block.
 func oneBlock(s string, n int) string {
-	s = strings.ReplaceAll(strings.TrimSpace(s), "```", "ʼʼʼ")
+	s = strings.TrimSpace(s)
 	if len(s) > n {
-		s = "…" + s[len(s)-n:]
+		s = "…" + strings.ToValidUTF8(s[len(s)-n:], "")
 	}
 	return s
+}
+
+// codeSpans renders untrusted names (rules, paths) as code, comma-separated.
+func codeSpans(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = review.CodeSpan(n)
+	}
+	return strings.Join(out, ", ")
 }

@@ -24,11 +24,12 @@ const MaxCommentsLimit = 100
 
 // Repo is the content of .github/symposium.toml.
 type Repo struct {
-	Review Review `toml:"review"`
-	Clippy Clippy `toml:"clippy"`
-	Tests  Tests  `toml:"tests"`
-	Agent  Agent  `toml:"agent"`
-	Fix    Fix    `toml:"fix"`
+	Review  Review  `toml:"review"`
+	Clippy  Clippy  `toml:"clippy"`
+	Tests   Tests   `toml:"tests"`
+	Agent   Agent   `toml:"agent"`
+	Fix     Fix     `toml:"fix"`
+	Rustfmt Rustfmt `toml:"rustfmt"`
 }
 
 // Review configures the automatic review.
@@ -72,6 +73,15 @@ type Fix struct {
 	Enabled *bool `toml:"enabled"`
 }
 
+// Rustfmt configures how rustfmt's findings are posted.
+type Rustfmt struct {
+	// Comments is grouped (one comment with one suggestion per run of
+	// changed lines, the default), inline (one comment per region) or
+	// summary (listed in the summary only, applied by the Apply-fixes
+	// button).
+	Comments string `toml:"comments"`
+}
+
 // DefaultRepo returns the settings of a repository without a config file.
 func DefaultRepo() *Repo {
 	c := &Repo{}
@@ -92,6 +102,9 @@ func (c *Repo) setDefaults() {
 	if c.Review.MaxComments == 0 {
 		c.Review.MaxComments = review.DefaultMaxComments
 	}
+	if c.Rustfmt.Comments == "" {
+		c.Rustfmt.Comments = string(review.RustfmtGrouped)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -108,6 +121,7 @@ func (c *Repo) ReviewOptions() review.Options {
 		Filter:      review.Filter(c.Review.Filter),
 		MaxComments: c.Review.MaxComments,
 		IgnorePaths: slices.Clone(c.Review.IgnorePaths),
+		Rustfmt:     review.RustfmtComments(c.Rustfmt.Comments),
 	}
 }
 
@@ -175,6 +189,9 @@ func (c *Repo) Validate() error {
 	var errs []error
 	if _, err := review.ParseFilter(c.Review.Filter); err != nil {
 		errs = append(errs, fmt.Errorf("review.filter: %w", err))
+	}
+	if _, err := review.ParseRustfmtComments(c.Rustfmt.Comments); err != nil {
+		errs = append(errs, fmt.Errorf("rustfmt.comments: %w", err))
 	}
 	if c.Review.MaxComments < 1 || c.Review.MaxComments > MaxCommentsLimit {
 		errs = append(errs, fmt.Errorf("review.max_comments: %d is not between 1 and %d", c.Review.MaxComments, MaxCommentsLimit))

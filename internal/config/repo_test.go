@@ -31,6 +31,9 @@ instructions = "Prefer iterators."
 
 [fix]
 enabled = false
+
+[rustfmt]
+comments = "summary"
 `
 	tests := []struct {
 		name     string
@@ -43,7 +46,7 @@ enabled = false
 			if !c.ReviewEnabled() || !c.FixEnabled() || c.Review.Drafts || c.Tests.Run {
 				t.Errorf("defaults: %+v", c)
 			}
-			if got := c.ReviewOptions(); !reflect.DeepEqual(got, review.Options{Filter: review.FilterAdded, MaxComments: 25}) {
+			if got := c.ReviewOptions(); !reflect.DeepEqual(got, review.Options{Filter: review.FilterAdded, MaxComments: 25, Rustfmt: review.RustfmtGrouped}) {
 				t.Errorf("options %+v", got)
 			}
 		}},
@@ -51,7 +54,7 @@ enabled = false
 			if c.ReviewEnabled() || c.FixEnabled() || !c.Review.Drafts || !c.Tests.Run || c.Agent.Instructions != "Prefer iterators." {
 				t.Errorf("parsed: %+v", c)
 			}
-			want := review.Options{Filter: review.FilterDiffContext, MaxComments: 10, IgnorePaths: []string{"vendor/**", "**/*.generated.rs"}}
+			want := review.Options{Filter: review.FilterDiffContext, MaxComments: 10, IgnorePaths: []string{"vendor/**", "**/*.generated.rs"}, Rustfmt: review.RustfmtSummary}
 			if got := c.ReviewOptions(); !reflect.DeepEqual(got, want) {
 				t.Errorf("options %+v", got)
 			}
@@ -70,6 +73,17 @@ enabled = false
 				}
 			},
 			warnings: []string{`unknown key "nope"`, `unknown key "review.max_coments" (line 3)`}},
+		{name: "rustfmt inline", in: "[rustfmt]\ncomments = \"inline\"\n", check: func(t *testing.T, c *Repo) {
+			if got := c.ReviewOptions().Rustfmt; got != review.RustfmtInline {
+				t.Errorf("rustfmt comments %q", got)
+			}
+		}},
+		{name: "rustfmt unknown key", in: "[rustfmt]\ncomment = \"inline\"\n", check: func(t *testing.T, c *Repo) {
+			if got := c.ReviewOptions().Rustfmt; got != review.RustfmtGrouped {
+				t.Errorf("rustfmt comments %q", got)
+			}
+		}, warnings: []string{`unknown key "rustfmt.comment" (line 2)`}},
+		{name: "bad rustfmt mode", in: "[rustfmt]\ncomments = \"quiet\"\n", err: "rustfmt.comments"},
 		{name: "bad filter", in: "[review]\nfilter = \"changed\"\n", err: "review.filter"},
 		{name: "bad cap", in: "[review]\nmax_comments = 1000\n", err: "review.max_comments"},
 		{name: "bad glob", in: "[review]\nignore_paths = [\"src/[\"]\n", err: "review.ignore_paths"},

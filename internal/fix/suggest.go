@@ -11,8 +11,8 @@ import (
 )
 
 // Suggestion is one change of a fix diff as GitHub suggests changes: head
-// lines StartLine..EndLine of Path replaced by Text (lines joined by "\n";
-// empty deletes them).
+// lines StartLine..EndLine of Path replaced by the lines of Text (joined by
+// "\n"), or removed when Delete is set.
 type Suggestion review.Suggestion
 
 // Suggestions turns a fix diff (Result.Diff) into suggestions, one per
@@ -42,5 +42,5 @@ func Suggestions(diff []byte) ([]Suggestion, error) {
 // Body is the markdown of a review comment carrying the suggestion, after
 // intro.
 func (s Suggestion) Body(intro string) string {
-	return strings.TrimSpace(intro) + "\n\n" + review.SuggestionBlock(s.Text)
+	return strings.TrimSpace(intro) + "\n\n" + review.Suggestion(s).Block()
 }

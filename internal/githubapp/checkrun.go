@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/symposium-dev/symposium/review"
 )
 
 // CheckRunName is the name of the check run Symposium owns.
@@ -158,9 +160,10 @@ func (r Repo) CompleteCheckRun(ctx context.Context, checkRunID int64, res CheckR
 	if err := res.validate(); err != nil {
 		return fmt.Errorf("complete check run %d on %s: %w", checkRunID, r.FullName(), err)
 	}
-	batches := batchAnnotations(res.Annotations)
+	batches := batchAnnotations(neutralised(res.Annotations))
+	title := review.EscapePlain(res.Title)
 	output := func(batch []*github.CheckRunAnnotation) *github.CheckRunOutput {
-		out := &github.CheckRunOutput{Title: ptr(res.Title), Summary: ptr(res.Summary), Annotations: batch}
+		out := &github.CheckRunOutput{Title: ptr(title), Summary: ptr(res.Summary), Annotations: batch}
 		if res.Text != "" {
 			out.Text = ptr(res.Text)
 		}
@@ -185,6 +188,24 @@ func (r Repo) CompleteCheckRun(ctx context.Context, checkRunID int64, res CheckR
 		}
 	}
 	return nil
+}
+
+// neutralised returns copies of annotations whose plain-text fields (title,
+// message, raw details), which may quote the pull request, can neither
+// mention nor cross-reference nor carry a marker. The summary and text are
+// Markdown rendered by package review, which escapes what it quotes.
+func neutralised(all []*github.CheckRunAnnotation) []*github.CheckRunAnnotation {
+	out := make([]*github.CheckRunAnnotation, 0, len(all))
+	for _, a := range all {
+		c := *a
+		for _, f := range []**string{&c.Title, &c.Message, &c.RawDetails} {
+			if *f != nil {
+				*f = ptr(review.EscapePlain(**f))
+			}
+		}
+		out = append(out, &c)
+	}
+	return out
 }
 
 // batchAnnotations splits annotations into groups of 50; there is always at

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -468,6 +469,14 @@ func TestCreateReviewMovesOffDiffComments(t *testing.T) {
 					t.Errorf("body lacks %q:\n%s", s, body)
 				}
 			}
+			if tc.wantMoved > 0 {
+				fps := review.ParseMarkers(body)
+				for _, c := range out.Moved {
+					if want := review.ParseMarkers(c.Body); len(want) != 1 || !slices.Contains(fps, want[0]) {
+						t.Errorf("body's marker %v lacks the moved comment's %v", fps, want)
+					}
+				}
+			}
 			for _, s := range tc.wantOffBody {
 				if strings.Contains(body, s) {
 					t.Errorf("body has %q:\n%s", s, body)
@@ -512,7 +521,9 @@ func TestPostedFingerprints(t *testing.T) {
 		{User: &github.User{Login: ptr("mallory")}, Body: ptr("fake\n" + review.Marker("bbb"))},
 	}
 	g.reviewBodies = []*github.PullRequestReview{
-		{User: &github.User{Login: ptr("symposium[bot]")}, Body: ptr("summary\n" + review.Marker("ccc") + review.Marker("ddd"))},
+		{User: &github.User{Login: ptr("symposium[bot]")}, Body: ptr("summary\n" + review.Marker("ccc", "ddd"))},
+		// A marker quoted from PR text, not on the last line, counts for nothing.
+		{User: &github.User{Login: ptr("symposium[bot]")}, Body: ptr("error: " + review.Marker("eee") + "\nmore text")},
 	}
 	repo := testRepo(t, g, nil)
 	got, err := repo.PostedFingerprints(context.Background(), 1, "symposium[bot]")

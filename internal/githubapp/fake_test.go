@@ -137,8 +137,8 @@ func TestAgainstFakeGitHub(t *testing.T) {
 	out, err := repo.CreateReview(ctx, 1, githubapp.ReviewDraft{
 		CommitID: built.HeadSHA, Body: "Summary",
 		Comments: []githubapp.ReviewComment{
-			{Path: "src/lib.rs", Line: 3, Side: review.SideRight, Body: "on the diff " + review.Marker("fpOn")},
-			{Path: "src/lib.rs", Line: 30, Side: review.SideRight, Body: "off the diff " + review.Marker("fpOff")},
+			{Path: "src/lib.rs", Line: 3, Side: review.SideRight, Body: review.WithMarker("on the diff", []string{"fpOn"})},
+			{Path: "src/lib.rs", Line: 30, Side: review.SideRight, Body: review.WithMarker("off the diff @evil", []string{"fpOff"})},
 		},
 	})
 	if err != nil {

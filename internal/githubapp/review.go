@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -152,49 +151,9 @@ func isOffDiffError(err error) bool {
 	return false
 }
 
-// hunkRange is the lines one hunk shows of one side.
-type hunkRange struct{ first, last int }
-
-// fileHunks are a file's hunks, per side, in the same order.
-type fileHunks struct{ left, right []hunkRange }
-
-var hunkHeader = regexp.MustCompile(`(?m)^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`)
-
-// parsePatchHunks reads the hunk headers of a file's patch.
-func parsePatchHunks(patch string) fileHunks {
-	var fh fileHunks
-	for _, m := range hunkHeader.FindAllStringSubmatch(patch, -1) {
-		fh.left = append(fh.left, span(m[1], m[2]))
-		fh.right = append(fh.right, span(m[3], m[4]))
-	}
-	return fh
-}
-
-func span(start, count string) hunkRange {
-	s, _ := strconv.Atoi(start)
-	n := 1
-	if count != "" {
-		n, _ = strconv.Atoi(count)
-	}
-	return hunkRange{first: s, last: s + n - 1}
-}
-
-func (fh fileHunks) hunkOf(side string, line int) int {
-	ranges := fh.right
-	if side == review.SideLeft {
-		ranges = fh.left
-	}
-	for i, h := range ranges {
-		if line >= h.first && line <= h.last {
-			return i
-		}
-	}
-	return -1
-}
-
 // diffHunks asks GitHub for the hunks of every file of the pull request.
-func (r Repo) diffHunks(ctx context.Context, pr int) (map[string]fileHunks, error) {
-	out := map[string]fileHunks{}
+func (r Repo) diffHunks(ctx context.Context, pr int) (map[string]*review.FileDiff, error) {
+	out := map[string]*review.FileDiff{}
 	opts := &github.ListOptions{PerPage: 100}
 	for {
 		files, resp, err := r.Client.PullRequests.ListFiles(ctx, r.Owner, r.Name, pr, opts)
@@ -202,7 +161,13 @@ func (r Repo) diffHunks(ctx context.Context, pr int) (map[string]fileHunks, erro
 			return nil, fmt.Errorf("list files of %s#%d: %w", r.FullName(), pr, err)
 		}
 		for _, f := range files {
-			out[f.GetFilename()] = parsePatchHunks(f.GetPatch())
+			fd, err := review.ParseFilePatch(f.GetFilename(), f.GetPatch())
+			if err != nil {
+				// A patch GitHub truncated or we cannot read: no comment
+				// is placed in this file.
+				fd = &review.FileDiff{OldPath: f.GetFilename(), NewPath: f.GetFilename()}
+			}
+			out[f.GetFilename()] = fd
 		}
 		if resp.NextPage == 0 {
 			return out, nil
@@ -212,14 +177,14 @@ func (r Repo) diffHunks(ctx context.Context, pr int) (map[string]fileHunks, erro
 }
 
 // splitByHunks keeps the comments whose lines sit in one hunk of GitHub's diff.
-func splitByHunks(comments []ReviewComment, hunks map[string]fileHunks) (inline, moved []ReviewComment) {
+func splitByHunks(comments []ReviewComment, hunks map[string]*review.FileDiff) (inline, moved []ReviewComment) {
 	for _, c := range comments {
-		fh, ok := hunks[c.Path]
+		fd, ok := hunks[c.Path]
 		h := -1
 		if ok {
-			h = fh.hunkOf(c.Side, c.Line)
+			h = fd.HunkAtSide(c.Side, c.Line)
 		}
-		if h >= 0 && c.StartLine > 0 && fh.hunkOf(c.startSide(), c.StartLine) != h {
+		if h >= 0 && c.StartLine > 0 && fd.HunkAtSide(c.startSide(), c.StartLine) != h {
 			h = -1
 		}
 		if h < 0 {
@@ -231,9 +196,12 @@ func splitByHunks(comments []ReviewComment, hunks map[string]fileHunks) (inline,
 	return inline, moved
 }
 
-// bodyWithMoved appends comments that cannot be inline to a review body,
-// keeping their bodies (and so their fingerprint markers) intact.
+// bodyWithMoved appends comments that cannot be inline to a review body.
+// Each moved body's marker is taken off its last line and the
+// fingerprints of all of them (and of body's own marker) end the result
+// in one marker, the only place review.ParseMarkers reads.
 func bodyWithMoved(body string, moved []ReviewComment) string {
+	body, fps := review.SplitMarker(body)
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(body, "\n"))
 	if b.Len() > 0 {
@@ -245,9 +213,11 @@ func bodyWithMoved(body string, moved []ReviewComment) string {
 		if c.StartLine > 0 {
 			lines = fmt.Sprintf("lines %d–%d", c.StartLine, c.Line)
 		}
-		fmt.Fprintf(&b, "\n**`%s`**, %s:\n\n%s\n", c.Path, lines, strings.TrimRight(c.Body, "\n"))
+		text, cfps := review.SplitMarker(c.Body)
+		fps = append(fps, cfps...)
+		fmt.Fprintf(&b, "\n**%s**, %s:\n\n%s\n", review.CodeSpan(c.Path), lines, strings.TrimRight(text, "\n"))
 	}
-	return b.String()
+	return review.WithMarker(b.String(), fps)
 }
 
 // PostedFingerprints returns the fingerprints found in the markers of the

@@ -127,7 +127,7 @@ func checkRunResult(res review.Result, summary, reviewURL string, fresh, repeate
 		Summary:     truncate(summary, 60000),
 		Annotations: annotations(res.Findings),
 	}
-	if fixable(res.Comments) {
+	if fixable(res.Comments) || res.SummaryFixes > 0 {
 		out.Actions = []*github.CheckRunAction{{
 			Label:       "Apply fixes",
 			Description: "Commit the suggested fixes",
