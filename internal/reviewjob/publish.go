@@ -15,19 +15,26 @@ import (
 const FixActionID = "fix"
 
 // publish posts what the review found that is not on the pull request yet,
-// then completes the check run. It posts nothing when the head moved.
+// resolves the bot's threads whose findings are all gone (unless someone
+// replied in them), then completes the check run, whose summary lists what
+// this push fixed. It posts nothing when the head moved.
 func (j *job) publish(ctx context.Context, res review.Result) error {
+	bot, err := j.r.opts.Clients.BotLogin(ctx)
+	if err != nil {
+		return err
+	}
 	already := map[string]bool{}
 	if !j.p.Full {
-		bot, err := j.r.opts.Clients.BotLogin(ctx)
-		if err != nil {
-			return err
-		}
 		if already, err = j.repo.PostedFingerprints(ctx, j.p.PR.Number, bot); err != nil {
 			return err
 		}
 	}
 	fresh, repeated := splitPosted(res.Comments, already)
+	threads, err := j.repo.ReviewThreads(ctx, j.p.PR.Number)
+	if err != nil {
+		return err
+	}
+	plan := planThreads(threads, bot, presentFingerprints(res), res.CompileError)
 
 	same, current, err := j.repo.HeadIs(ctx, j.p.PR.Number, j.p.PR.HeadSHA)
 	if err != nil {
@@ -39,7 +46,7 @@ func (j *job) publish(ctx context.Context, res review.Result) error {
 		return nil
 	}
 
-	summary := withIncrementalNote(res.Summary, len(fresh), len(repeated))
+	summary := withLifecycleNote(withIncrementalNote(res.Summary, len(fresh), len(repeated)), plan)
 	var reviewURL string
 	if len(fresh) > 0 {
 		out, err := j.repo.CreateReview(ctx, j.p.PR.Number, githubapp.ReviewDraft{
@@ -52,6 +59,15 @@ func (j *job) publish(ctx context.Context, res review.Result) error {
 		j.log.Info("review posted", "review", out.Review.GetID(), "inline", len(out.Inline), "moved_to_body", len(out.Moved), "already_posted", len(repeated))
 	} else {
 		j.log.Info("nothing new to post on the pull request", "already_posted", len(repeated))
+	}
+
+	for _, t := range plan.Resolve {
+		if err := j.repo.ResolveReviewThread(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	if len(plan.Resolve)+len(plan.Replied)+len(plan.Held) > 0 {
+		j.log.Info("threads of gone findings", "resolved", len(plan.Resolve), "kept_replied", len(plan.Replied), "kept_no_build", len(plan.Held))
 	}
 
 	result := checkRunResult(res, summary, reviewURL, len(fresh), len(repeated), j.r.opts.Conclusions)
