@@ -56,9 +56,10 @@ var (
 	}, []string{"source", "severity"})
 )
 
-// Clippy runs `cargo clippy --all-targets --message-format=json` offline in
-// the sandbox and returns its diagnostics, paths relative to dir. A compile
-// error is a diagnostic; the error is for a cargo that could not run.
+// Clippy runs `cargo clippy --keep-going --all-targets --message-format=json`
+// offline in the sandbox and returns its diagnostics, paths relative to dir.
+// A compile error is a diagnostic, and so is each target that could not be
+// built; the error is for a cargo that could not run.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
 	args := clippyArgs(opts, "--all-targets", "--message-format=json", "--offline", "--color=never")
 	res, err := runBuild(ctx, dir, opts, args)
@@ -85,6 +86,7 @@ func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic,
 			Rendered: string(res.Stderr),
 		})
 	}
+	diags = append(diags, failedTargets(res.Stderr)...)
 	outcome := "ok"
 	if res.ExitCode != 0 {
 		outcome = "failed"
@@ -224,11 +226,12 @@ func tail(b []byte) string {
 	return s
 }
 
-// clippyArgs returns the argv of `cargo clippy` with flags, then the
+// clippyArgs returns the argv of `cargo clippy --keep-going` (a target
+// that cannot build does not stop the others) with flags, then the
 // packages of opts (the whole workspace by default), its extra arguments
 // and, after "--", its lint arguments.
 func clippyArgs(opts Options, flags ...string) []string {
-	args := append([]string{"cargo", "clippy"}, flags...)
+	args := append([]string{"cargo", "clippy", "--keep-going"}, flags...)
 	if len(opts.Packages) == 0 {
 		args = append(args, "--workspace")
 	}
