@@ -146,13 +146,15 @@ func severity(level string) review.Severity {
 	}
 }
 
-// spans converts spans, primary first. A span inside a macro expansion is
-// moved to the outermost call site in user code (the line a reviewer can
-// change), keeping the original as a secondary span when it is user code.
+// spans converts spans, primary first. A span in the workspace stays where
+// it is, even inside a macro_rules! body: that line is the one to change,
+// and the diagnostics of several invocations collapse into one. A span in an
+// external macro (another crate, the standard library) is moved to the
+// outermost call site in user code.
 func spans(in []compilerSpan, root string) []review.Span {
 	var primary, secondary []review.Span
 	for _, s := range in {
-		site := callSite(s, root)
+		site := reportSite(s, root)
 		rs := convertSpan(site, root)
 		rs.Primary = s.IsPrimary
 		if s.Label != nil {
@@ -163,13 +165,17 @@ func spans(in []compilerSpan, root string) []review.Span {
 		} else {
 			secondary = append(secondary, rs)
 		}
-		if site != s && inRoot(s.FileName, root) {
-			orig := convertSpan(s, root)
-			orig.Label = "in this macro expansion"
-			secondary = append(secondary, orig)
-		}
 	}
 	return append(primary, secondary...)
+}
+
+// reportSite is where a span is reported: itself when it is the
+// workspace's code, else its outermost call site in user code.
+func reportSite(s compilerSpan, root string) compilerSpan {
+	if inRoot(s.FileName, root) {
+		return s
+	}
+	return callSite(s, root)
 }
 
 // callSite follows s's macro expansions outwards to the outermost span in
@@ -229,7 +235,7 @@ func location(ss []compilerSpan, root string) string {
 	if len(ss) == 0 {
 		return ""
 	}
-	s := callSite(ss[0], root)
+	s := reportSite(ss[0], root)
 	return fmt.Sprintf("%s:%d", relPath(s.FileName, root), s.LineStart)
 }
 
