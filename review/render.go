@@ -118,6 +118,7 @@ func renderComment(dr *draft) Comment {
 	var b strings.Builder
 	b.WriteString(headline(lead.d))
 	b.WriteString("\n")
+	writeLabels(&b, lead.d, lead.primary)
 	if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
 		b.WriteString("\n")
 		writeNotes(&b, lead.d)

@@ -125,13 +125,26 @@ func convert(m compilerMessage, root string) (review.Diagnostic, bool) {
 			d.Fixes = append(d.Fixes, fix)
 			continue
 		}
-		note := c.Level + ": " + c.Message
+		note := c.Level + ": " + compactNote(c.Message)
 		if loc := location(c.Spans, root); loc != "" {
 			note += " (" + loc + ")"
 		}
 		d.Notes = append(d.Notes, note)
 	}
 	return d, true
+}
+
+// compactNote puts a child message of several lines on one, as rustc's
+// "expected struct `String`\n   found reference `&str`" becomes
+// "expected struct `String`, found reference `&str`".
+func compactNote(msg string) string {
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // severity maps rustc's levels onto the three a finding can have.
