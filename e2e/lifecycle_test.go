@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -90,4 +91,25 @@ func completedSummary(t *testing.T, e *env, sha string) string {
 		t.Fatalf("check runs on %s: %v", sha, runs)
 	}
 	return runs[0].GetOutput().GetSummary()
+}
+
+// TestThreadsUnreadableStillReviews: when GitHub's GraphQL API fails, the
+// review is still posted and the check run completed; its summary says the
+// threads were not looked at.
+func TestThreadsUnreadableStillReviews(t *testing.T) {
+	e := start(t)
+	e.openSample()
+	e.gh.InjectFault(githubfake.Match{Method: http.MethodPost, PathRegexp: `/api/graphql$`}, githubfake.Fault{Status: 502})
+	e.send("opened")
+	e.wait()
+	if n := len(e.gh.Reviews(e.full, e.number)); n != 1 {
+		t.Errorf("reviews: %d, want 1", n)
+	}
+	summary := completedSummary(t, e, e.built.HeadSHA)
+	if !strings.Contains(summary, "review threads could not be read") {
+		t.Errorf("summary does not say the threads were not read:\n%s", summary)
+	}
+	if runs := e.checkRuns(e.built.HeadSHA); runs[0].GetConclusion() != "neutral" {
+		t.Errorf("conclusion %q, want neutral", runs[0].GetConclusion())
+	}
 }

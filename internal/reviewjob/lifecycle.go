@@ -21,6 +21,10 @@ type threadPlan struct {
 	// Held are the threads left open because the head does not compile, so
 	// a missing finding may be unchecked rather than fixed.
 	Held []githubapp.ReviewThread
+	// Failed are the threads to resolve that GitHub did not resolve.
+	Failed []githubapp.ReviewThread
+	// ReadErr is why the threads could not be read, if they could not.
+	ReadErr error
 }
 
 // planThreads picks, among the open threads the bot opened (its first
@@ -88,7 +92,7 @@ func presentFingerprints(res review.Result) map[string]bool {
 // withLifecycleNote adds to the summary what this push fixed (the threads
 // resolved) and which gone findings keep their threads open.
 func withLifecycleNote(summary string, p threadPlan) string {
-	if len(p.Resolve)+len(p.Replied)+len(p.Held) == 0 {
+	if len(p.Resolve)+len(p.Replied)+len(p.Held)+len(p.Failed) == 0 && p.ReadErr == nil {
 		return summary
 	}
 	var b strings.Builder
@@ -101,6 +105,13 @@ func withLifecycleNote(summary string, p threadPlan) string {
 	if len(p.Replied) > 0 {
 		fmt.Fprintf(&b, "\nGone too, but left open because someone replied in the thread:\n\n")
 		writeThreads(&b, p.Replied)
+	}
+	if len(p.Failed) > 0 {
+		fmt.Fprintf(&b, "\nGone too, but GitHub did not let Symposium resolve their threads (the next push tries again):\n\n")
+		writeThreads(&b, p.Failed)
+	}
+	if p.ReadErr != nil {
+		b.WriteString("\nThe review threads could not be read, so the threads of fixed findings were not resolved; the next push tries again.\n")
 	}
 	if len(p.Held) > 0 {
 		fmt.Fprintf(&b, "\n%d earlier findings are not reported on this head, but it does not compile, so their threads stay open until a head that compiles confirms the fix.\n", len(p.Held))

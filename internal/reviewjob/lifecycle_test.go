@@ -1,6 +1,7 @@
 package reviewjob
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -61,6 +62,10 @@ func TestPlanThreads(t *testing.T) {
 	}
 	if strings.Contains(note, "<!--") {
 		t.Errorf("summary repeats a marker:\n%s", note)
+	}
+	failed := withLifecycleNote("x\n", threadPlan{Failed: p.Resolve, ReadErr: errors.New("boom")})
+	if !strings.Contains(failed, "did not let Symposium resolve") || !strings.Contains(failed, "could not be read") || strings.Contains(failed, "boom") {
+		t.Errorf("failures not reported (or the raw error leaked):\n%s", failed)
 	}
 	if got := withLifecycleNote("x\n", threadPlan{}); got != "x\n" {
 		t.Errorf("nothing to say changed the summary: %q", got)
