@@ -18,8 +18,9 @@ type ReviewThread struct {
 	IsOutdated bool
 	Path       string
 	// Line is the thread's line in the head, 0 when GitHub gives none
-	// (an outdated thread).
-	Line int
+	// (an outdated thread); OriginalLine is its line in the commit it was
+	// opened on.
+	Line, OriginalLine int
 	// Comments are the thread's comments, oldest first: the first one
 	// opened the thread, the others are replies.
 	Comments []ThreadComment
@@ -54,6 +55,7 @@ const reviewThreadsQuery = `query ReviewThreads($owner: String!, $name: String!,
           isOutdated
           path
           line
+          originalLine
           comments(first: 100) {
             nodes { id databaseId body author { login } }
           }
@@ -83,6 +85,7 @@ type threadsData struct {
 					IsOutdated bool   `json:"isOutdated"`
 					Path       string `json:"path"`
 					Line       *int   `json:"line"`
+					OrigLine   *int   `json:"originalLine"`
 					Comments   struct {
 						Nodes []struct {
 							ID         string `json:"id"`
@@ -117,6 +120,9 @@ func (r Repo) ReviewThreads(ctx context.Context, pr int) ([]ReviewThread, error)
 			t := ReviewThread{ID: n.ID, IsResolved: n.IsResolved, IsOutdated: n.IsOutdated, Path: n.Path}
 			if n.Line != nil {
 				t.Line = *n.Line
+			}
+			if n.OrigLine != nil {
+				t.OriginalLine = *n.OrigLine
 			}
 			for _, c := range n.Comments.Nodes {
 				tc := ThreadComment{ID: c.ID, DatabaseID: c.DatabaseID, Body: c.Body}

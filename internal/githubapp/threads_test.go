@@ -74,7 +74,7 @@ func TestReviewThreadsAgainstFakeGitHub(t *testing.T) {
 		t.Fatalf("threads: %+v, want 2", threads)
 	}
 	first, second := threads[0], threads[1]
-	if !first.IsOutdated || first.Line != 0 || first.Path != "src/lib.rs" || len(first.Comments) != 1 ||
+	if !first.IsOutdated || first.Line != 0 || first.OriginalLine != 3 || first.Path != "src/lib.rs" || len(first.Comments) != 1 ||
 		first.Comments[0].ID != rest[0].GetNodeID() || first.Comments[0].DatabaseID != rest[0].GetID() ||
 		!githubapp.SameLogin(first.Comments[0].Author, fake.BotLogin()) {
 		t.Errorf("first thread: %+v", first)

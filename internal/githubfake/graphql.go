@@ -253,7 +253,8 @@ func (s *Server) graphQLReviewThreads(w http.ResponseWriter, tok *token, vars ma
 		}
 		nodes = append(nodes, map[string]any{
 			"id": t.ID, "isResolved": t.Resolved, "isOutdated": t.Outdated, "path": t.Path, "line": line,
-			"comments": map[string]any{"nodes": comments},
+			"originalLine": t.Comments[0].OriginalLine,
+			"comments":     map[string]any{"nodes": comments},
 		})
 	}
 	var endCursor any

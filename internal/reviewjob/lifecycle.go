@@ -128,8 +128,11 @@ func writeThreads(b *strings.Builder, ts []githubapp.ReviewThread) {
 			return
 		}
 		loc := t.Path
-		if t.Line > 0 {
+		switch {
+		case t.Line > 0:
 			loc += ":" + strconv.Itoa(t.Line)
+		case t.OriginalLine > 0:
+			loc += ":" + strconv.Itoa(t.OriginalLine) + " (outdated)"
 		}
 		head, _, _ := strings.Cut(t.Comments[0].Body, "\n")
 		if strings.Contains(head, "<!--") {

@@ -25,7 +25,7 @@ func TestPlanThreads(t *testing.T) {
 	const bot = "symposium[bot]"
 	person := githubapp.ThreadComment{Author: "alice", Body: "I will keep it"}
 	threads := []githubapp.ReviewThread{
-		thread("gone", false, botSays("a")),
+		{ID: "gone", Path: "src/lib.rs", OriginalLine: 9, IsOutdated: true, Comments: []githubapp.ThreadComment{botSays("a")}},
 		thread("present", false, botSays("b")),
 		thread("partly", false, botSays("a", "b")),
 		thread("replied", false, botSays("c"), person),
@@ -55,7 +55,7 @@ func TestPlanThreads(t *testing.T) {
 	}
 
 	note := withLifecycleNote("## Symposium review\n", p)
-	for _, want := range []string{"### Fixed by this push", "- `src/lib.rs:7` **warning** (clippy): something", "left open because someone replied"} {
+	for _, want := range []string{"### Fixed by this push", "- `src/lib.rs:9 (outdated)` **warning** (clippy): something", "- `src/lib.rs:7` **warning**", "left open because someone replied"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("summary lacks %q:\n%s", want, note)
 		}
