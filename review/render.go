@@ -123,6 +123,7 @@ func renderComment(dr *draft) Comment {
 		grouped = 0
 		b.WriteString(headline(lead.d))
 		b.WriteString("\n")
+		writeLabels(&b, lead.d, lead.primary)
 		if notes := usefulNotes(lead.d.Notes); len(notes) > 0 {
 			b.WriteString("\n")
 			writeNotes(&b, lead.d)

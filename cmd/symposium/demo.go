@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/symposium-dev/symposium/internal/demo"
@@ -19,16 +21,17 @@ import (
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, `print {"check_run": ..., "review": ..., "comments": [...]} as sent to GitHub`)
+	asJSON := fs.Bool("json", false, `print {"check_run": ..., "review": ..., "comments": [...], "threads": [...]} as sent to GitHub`)
 	repo := fs.String("repo", "", "build the pull request from this local git repository instead of the bundled sample")
 	base := fs.String("base", "", "with --repo: the base revision")
-	head := fs.String("head", "", "with --repo: the head revision")
+	var heads headList
+	fs.Var(&heads, "head", "with --repo: the head revision; repeat it to push several heads in order, each reviewed")
 	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted code")
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest wait for the review")
 	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "keep cargo's target dir here between runs (env SYMPOSIUM_CACHE_DIR; default: a temporary dir)")
 	verbose := fs.Bool("verbose", false, "print the logs of every part (fake GitHub, receiver, worker) to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: symposium demo [--json] [--sandbox bwrap|none] [--repo DIR --base REV --head REV]")
+		fmt.Fprintln(stderr, "Usage: symposium demo [--json] [--sandbox bwrap|none] [--repo DIR --base REV --head REV [--head REV]...]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Runs a fake GitHub, the webhook receiver, an in-process queue and a worker, opens a")
 		fmt.Fprintln(stderr, "pull request (the bundled sample, or BASE..HEAD of DIR), sends the signed webhook and")
@@ -44,9 +47,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("unexpected arguments %q", fs.Args())
-	case *repo == "" && (*base != "" || *head != ""):
+	case *repo == "" && (*base != "" || len(heads) > 0):
 		return usageErr("--base and --head need --repo")
-	case *repo != "" && (*base == "" || *head == ""):
+	case *repo != "" && (*base == "" || len(heads) == 0):
 		return usageErr("--repo needs --base and --head")
 	case *sandboxMode != sandbox.ModeBwrap && *sandboxMode != sandbox.ModeNone:
 		return usageErr("--sandbox must be bwrap or none, not %q", *sandboxMode)
@@ -63,7 +66,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "symposium demo: starting a fake GitHub, the receiver, a queue and a worker; the first review compiles the crate…")
 	}
 	posted, err := demo.Run(ctx, demo.Options{
-		RepoDir: *repo, Base: *base, Head: *head, Sandbox: *sandboxMode,
+		RepoDir: *repo, Base: *base, Heads: heads, Sandbox: *sandboxMode,
 		DataDir: *cacheDir, Timeout: *timeout, Logger: logger,
 	})
 	if err != nil {
@@ -73,4 +76,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return posted.WriteJSON(stdout)
 	}
 	return posted.WriteText(stdout)
+}
+
+// headList collects a repeated --head flag.
+type headList []string
+
+func (h *headList) String() string { return strings.Join(*h, ",") }
+
+func (h *headList) Set(v string) error {
+	if v == "" {
+		return errors.New("a head revision must not be empty")
+	}
+	*h = append(*h, v)
+	return nil
 }

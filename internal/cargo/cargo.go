@@ -62,9 +62,12 @@ var (
 	}, []string{"source", "severity"})
 )
 
-// Clippy runs ClippyReport and returns its diagnostics, paths relative to
-// dir. Output beyond the cap is an error wrapping ErrOutputTruncated,
-// returned with the diagnostics parsed before the cut.
+// Clippy runs ClippyReport (`cargo clippy --keep-going --all-targets
+// --message-format=json`, offline, in the sandbox) and returns its
+// diagnostics, paths relative to dir. A compile error is a diagnostic, and
+// so is each target that could not be built. Output beyond the cap is an
+// error wrapping ErrOutputTruncated, returned with the diagnostics parsed
+// before the cut.
 func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
 	rep, err := ClippyReport(ctx, dir, opts)
 	if err != nil {
@@ -206,11 +209,12 @@ func tail(b []byte) string {
 	return s
 }
 
-// clippyArgs returns the argv of `cargo clippy` with flags, then the
+// clippyArgs returns the argv of `cargo clippy --keep-going` (a target
+// that cannot build does not stop the others) with flags, then the
 // packages of opts (the whole workspace by default), its extra arguments
 // and, after "--", its lint arguments.
 func clippyArgs(opts Options, flags ...string) []string {
-	args := append([]string{"cargo", "clippy"}, flags...)
+	args := append([]string{"cargo", "clippy", "--keep-going"}, flags...)
 	if len(opts.Packages) == 0 {
 		args = append(args, "--workspace")
 	}

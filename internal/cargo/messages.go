@@ -125,13 +125,26 @@ func convert(m compilerMessage, root string) (review.Diagnostic, bool) {
 			d.Fixes = append(d.Fixes, fix)
 			continue
 		}
-		note := c.Level + ": " + c.Message
+		note := c.Level + ": " + compactNote(c.Message)
 		if loc := location(c.Spans, root); loc != "" {
 			note += " (" + loc + ")"
 		}
 		d.Notes = append(d.Notes, note)
 	}
 	return d, true
+}
+
+// compactNote puts a child message of several lines on one, as rustc's
+// "expected struct `String`\n   found reference `&str`" becomes
+// "expected struct `String`, found reference `&str`".
+func compactNote(msg string) string {
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // severity maps rustc's levels onto the three a finding can have.
@@ -146,13 +159,15 @@ func severity(level string) review.Severity {
 	}
 }
 
-// spans converts spans, primary first. A span inside a macro expansion is
-// moved to the outermost call site in user code (the line a reviewer can
-// change), keeping the original as a secondary span when it is user code.
+// spans converts spans, primary first. A span in the workspace stays where
+// it is, even inside a macro_rules! body: that line is the one to change,
+// and the diagnostics of several invocations collapse into one. A span in an
+// external macro (another crate, the standard library) is moved to the
+// outermost call site in user code.
 func spans(in []compilerSpan, root string) []review.Span {
 	var primary, secondary []review.Span
 	for _, s := range in {
-		site := callSite(s, root)
+		site := reportSite(s, root)
 		rs := convertSpan(site, root)
 		rs.Primary = s.IsPrimary
 		if s.Label != nil {
@@ -163,13 +178,17 @@ func spans(in []compilerSpan, root string) []review.Span {
 		} else {
 			secondary = append(secondary, rs)
 		}
-		if site != s && inRoot(s.FileName, root) {
-			orig := convertSpan(s, root)
-			orig.Label = "in this macro expansion"
-			secondary = append(secondary, orig)
-		}
 	}
 	return append(primary, secondary...)
+}
+
+// reportSite is where a span is reported: itself when it is the
+// workspace's code, else its outermost call site in user code.
+func reportSite(s compilerSpan, root string) compilerSpan {
+	if inRoot(s.FileName, root) {
+		return s
+	}
+	return callSite(s, root)
 }
 
 // callSite follows s's macro expansions outwards to the outermost span in
@@ -229,7 +248,7 @@ func location(ss []compilerSpan, root string) string {
 	if len(ss) == 0 {
 		return ""
 	}
-	s := callSite(ss[0], root)
+	s := reportSite(ss[0], root)
 	return fmt.Sprintf("%s:%d", relPath(s.FileName, root), s.LineStart)
 }
 

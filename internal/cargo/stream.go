@@ -98,6 +98,7 @@ func ClippyReport(ctx context.Context, dir string, opts Options) (Report, error)
 			Rendered: string(res.Stderr),
 		})
 	}
+	rep.Diagnostics = append(rep.Diagnostics, failedTargets(res.Stderr)...)
 	outcome := "ok"
 	switch {
 	case truncated:

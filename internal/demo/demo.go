@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,9 +26,11 @@ import (
 
 // Options configure Run.
 type Options struct {
-	// RepoDir, Base and Head build the pull request from a local repository;
-	// empty RepoDir uses the bundled sample.
-	RepoDir, Base, Head string
+	// RepoDir, Base and Heads build the pull request from a local
+	// repository: opened at Heads[0], then each later head pushed in order
+	// and reviewed. Empty RepoDir uses the bundled sample.
+	RepoDir, Base string
+	Heads         []string
 	// Sandbox is "bwrap" (default) or "none".
 	Sandbox string
 	// RedisURL is a Redis to use instead of the embedded one.
@@ -50,6 +53,19 @@ type Posted struct {
 	Review map[string]any `json:"review"`
 	// Comments are the review's inline comments.
 	Comments []map[string]any `json:"comments"`
+	// Threads are the pull request's review threads after the last push.
+	Threads []Thread `json:"threads"`
+}
+
+// Thread is a review thread as the demo reports it: where it was opened,
+// the rule of its finding, its first comment and its final state.
+type Thread struct {
+	Path     string `json:"path"`
+	Line     int    `json:"line"`
+	Rule     string `json:"rule"`
+	Body     string `json:"body"`
+	Resolved bool   `json:"resolved"`
+	Outdated bool   `json:"outdated"`
 }
 
 // Run starts the stack, opens the pull request, sends the webhook and
@@ -58,7 +74,7 @@ func Run(ctx context.Context, opts Options) (*Posted, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Minute
 	}
-	if opts.RepoDir != "" && (opts.Base == "" || opts.Head == "") {
+	if opts.RepoDir != "" && (opts.Base == "" || len(opts.Heads) == 0) {
 		return nil, errors.New("demo: a local repository needs both a base and a head revision")
 	}
 	tmp, err := os.MkdirTemp("", "symposium-demo-")
@@ -86,8 +102,8 @@ func Run(ctx context.Context, opts Options) (*Posted, error) {
 		title = "Describe and find items"
 	} else {
 		name = repoName(opts.RepoDir)
-		_, err = BuildFromLocal(ctx, opts.RepoDir, opts.Base, opts.Head, bare)
-		title = fmt.Sprintf("%s..%s", opts.Base, opts.Head)
+		_, err = BuildFromLocal(ctx, opts.RepoDir, opts.Base, opts.Heads[0], bare)
+		title = fmt.Sprintf("%s..%s", opts.Base, opts.Heads[0])
 	}
 	if err != nil {
 		return nil, err
@@ -102,23 +118,41 @@ func Run(ctx context.Context, opts Options) (*Posted, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, err := stack.PullRequestEvent(ctx, fullName, pr.GetNumber(), "opened")
-	if err != nil {
+	wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	if err := reviewEvent(wctx, stack, fullName, pr.GetNumber(), "opened"); err != nil {
 		return nil, err
+	}
+	for _, head := range opts.Heads[min(1, len(opts.Heads)):] {
+		sha, err := PushLocal(ctx, opts.RepoDir, head, bare)
+		if err != nil {
+			return nil, err
+		}
+		if err := stack.GitHub.SetPullRequestHead(fullName, pr.GetNumber(), sha); err != nil {
+			return nil, err
+		}
+		if err := reviewEvent(wctx, stack, fullName, pr.GetNumber(), "synchronize"); err != nil {
+			return nil, err
+		}
+	}
+	return Collect(stack.GitHub, fullName, pr.GetNumber())
+}
+
+// reviewEvent sends a pull_request webhook and waits for the worker to be
+// done with it.
+func reviewEvent(ctx context.Context, stack *Stack, fullName string, number int, action string) error {
+	payload, err := stack.PullRequestEvent(ctx, fullName, number, action)
+	if err != nil {
+		return err
 	}
 	d, err := stack.GitHub.SendWebhook(ctx, "pull_request", payload)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if code := d.GetStatusCode(); code < 200 || code > 299 {
-		return nil, fmt.Errorf("demo: the receiver answered the webhook with %d", code)
+		return fmt.Errorf("demo: the receiver answered the %s webhook with %d", action, code)
 	}
-	wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	if err := stack.WaitIdle(wctx); err != nil {
-		return nil, err
-	}
-	return Collect(stack.GitHub, fullName, pr.GetNumber())
+	return stack.WaitIdle(ctx)
 }
 
 func repoName(dir string) string {
@@ -139,9 +173,10 @@ func repoName(dir string) string {
 }
 
 // Collect reads what the bot sent about a pull request from the fake's
-// request record: the completed check run and the last review created.
+// request record: the last completed check run and the last review
+// created; and the pull request's review threads as they are now.
 func Collect(gh *githubfake.Server, fullName string, number int) (*Posted, error) {
-	out := &Posted{Comments: []map[string]any{}}
+	out := &Posted{Comments: []map[string]any{}, Threads: threadsOf(gh, fullName, number)}
 	var annotations []any
 	for _, r := range gh.RequestsMatching(http.MethodPatch, `/repos/`+fullName+`/check-runs/\d+$`) {
 		if r.Status != http.StatusOK {
@@ -193,6 +228,31 @@ func Collect(gh *githubfake.Server, fullName string, number int) (*Posted, error
 	return out, nil
 }
 
+func threadsOf(gh *githubfake.Server, fullName string, number int) []Thread {
+	out := []Thread{}
+	for _, t := range gh.ReviewThreads(fullName, number) {
+		body := t.Comments[0].GetBody()
+		out = append(out, Thread{
+			Path: t.Path, Line: t.Line, Rule: ruleOf(body), Body: body,
+			Resolved: t.Resolved, Outdated: t.Outdated,
+		})
+	}
+	return out
+}
+
+// headlineRule finds the rule at the end of the first line of a
+// Symposium comment: "... — [`clippy::len_zero`](url)" or "... — `E0308`".
+var headlineRule = regexp.MustCompile("— \\[?`([^`]+)`\\]?(?:\\([^)]*\\))?\\s*$")
+
+// ruleOf is the rule a comment's headline names, or "".
+func ruleOf(body string) string {
+	first, _, _ := strings.Cut(body, "\n")
+	if m := headlineRule.FindStringSubmatch(strings.TrimSpace(first)); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // WriteJSON writes p as indented JSON.
 func (p *Posted) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -238,6 +298,19 @@ func (p *Posted) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "\n%s\nCOMMENT %d/%d on %s (%s)\n%s\n\n%s\n", rule, i+1, len(p.Comments), loc, str(c, "side"), rule,
 				strings.TrimRight(str(c, "body"), "\n"))
+		}
+	}
+	if len(p.Threads) > 0 {
+		fmt.Fprintf(&b, "\n%s\nTHREADS (%d) after the last push\n%s\n", rule, len(p.Threads), rule)
+		for _, t := range p.Threads {
+			state := "open"
+			if t.Resolved {
+				state = "resolved"
+			}
+			if t.Outdated {
+				state += ", outdated"
+			}
+			fmt.Fprintf(&b, "  %s:%d  %-20s %s\n", t.Path, t.Line, state, t.Rule)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

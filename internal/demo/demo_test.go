@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/symposium-dev/symposium/internal/githubfake"
 )
 
 // TestRunBundledSample runs the whole demo (embedded Redis, real cargo in
@@ -97,5 +99,74 @@ func TestBuildFromLocalRejectsSameCommit(t *testing.T) {
 	got, err := BuildFromLocal(ctx, bare, "main", "feature", t.TempDir()+"/z.git")
 	if err != nil || got.BaseSHA != built.BaseSHA || got.HeadSHA != built.HeadSHA {
 		t.Errorf("BuildFromLocal: %+v, %v", got, err)
+	}
+}
+
+// TestRunSeveralHeads pushes two heads of a local repository: the second
+// fixes len_zero, so the final threads show it resolved and manual_find open.
+func TestRunSeveralHeads(t *testing.T) {
+	mode := os.Getenv("SYMPOSIUM_SANDBOX")
+	if mode == "" {
+		mode = "bwrap"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	local := t.TempDir() + "/local.git"
+	built, err := BuildSample(ctx, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := SampleFiles("head")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.Replace(head["src/lib.rs"], "items.len() == 0", "items.is_empty()", 1)
+	second, err := githubfake.Commit(ctx, local, "feature", map[string]string{"src/lib.rs": fixed}, nil, "is_empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	posted, err := Run(ctx, Options{RepoDir: local, Base: "main", Heads: []string{built.HeadSHA, second}, Sandbox: mode, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := posted.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Threads []map[string]any `json:"threads"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Threads) != 2 {
+		t.Fatalf("threads: %v", got.Threads)
+	}
+	for _, th := range got.Threads {
+		if len(th) != 6 {
+			t.Errorf("thread fields: %v, want path, line, rule, body, resolved, outdated", th)
+		}
+	}
+	lenZero, find := got.Threads[0], got.Threads[1]
+	if lenZero["rule"] != "clippy::len_zero" || lenZero["line"] != 17.0 || lenZero["path"] != "src/lib.rs" ||
+		lenZero["resolved"] != true || lenZero["outdated"] != true {
+		t.Errorf("len_zero thread: %v", lenZero)
+	}
+	if find["rule"] != "clippy::manual_find" || find["resolved"] != false || find["outdated"] != false ||
+		!strings.Contains(find["body"].(string), "```suggestion") {
+		t.Errorf("manual_find thread: %v", find)
+	}
+}
+
+func TestRuleOf(t *testing.T) {
+	for body, want := range map[string]string{
+		"**warning** (clippy): length comparison — [`clippy::len_zero`](https://x/y#len_zero)\n\nmore":      "clippy::len_zero",
+		"**error** (rustc): mismatched types — [`E0308`](https://doc.rust-lang.org/error_codes/E0308.html)": "E0308",
+		"**warning** (rustc): unused variable — `unused_variables`\n":                                       "unused_variables",
+		"**note** (agent): no rule here\n":                                                                  "",
+	} {
+		if got := ruleOf(body); got != want {
+			t.Errorf("ruleOf(%q) = %q, want %q", body, got, want)
+		}
 	}
 }

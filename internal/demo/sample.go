@@ -79,21 +79,11 @@ func BuildSample(ctx context.Context, bareDir string) (*githubfake.BuiltRepo, er
 // repository: branch main at base, branch feature at head. The local
 // repository is only read.
 func BuildFromLocal(ctx context.Context, repoDir, base, head, bareDir string) (*githubfake.BuiltRepo, error) {
-	resolve := func(rev string) (string, error) {
-		if strings.HasPrefix(rev, "-") {
-			return "", fmt.Errorf("demo: revision %q must not start with '-'", rev)
-		}
-		out, err := git(ctx, repoDir, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-		if err != nil {
-			return "", fmt.Errorf("demo: %s is not a commit of %s: %w", rev, repoDir, err)
-		}
-		return out, nil
-	}
-	baseSHA, err := resolve(base)
+	baseSHA, err := resolveRev(ctx, repoDir, base)
 	if err != nil {
 		return nil, err
 	}
-	headSHA, err := resolve(head)
+	headSHA, err := resolveRev(ctx, repoDir, head)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +98,32 @@ func BuildFromLocal(ctx context.Context, repoDir, base, head, bareDir string) (*
 		return nil, fmt.Errorf("demo: copy %s into the fake GitHub: %w", repoDir, err)
 	}
 	return &githubfake.BuiltRepo{BareDir: bareDir, BaseBranch: "main", HeadBranch: "feature", BaseSHA: baseSHA, HeadSHA: headSHA}, nil
+}
+
+// PushLocal moves branch feature of the bare repository made by
+// BuildFromLocal to rev of the local repository (a later push to the pull
+// request, fast-forward or not) and returns the commit.
+func PushLocal(ctx context.Context, repoDir, rev, bareDir string) (string, error) {
+	sha, err := resolveRev(ctx, repoDir, rev)
+	if err != nil {
+		return "", err
+	}
+	if _, err := git(ctx, repoDir, "push", "--quiet", "--no-verify", "--force", bareDir, sha+":refs/heads/feature"); err != nil {
+		return "", fmt.Errorf("demo: push %s into the fake GitHub: %w", rev, err)
+	}
+	return sha, nil
+}
+
+// resolveRev resolves a revision of the local repository to a commit.
+func resolveRev(ctx context.Context, repoDir, rev string) (string, error) {
+	if strings.HasPrefix(rev, "-") {
+		return "", fmt.Errorf("demo: revision %q must not start with '-'", rev)
+	}
+	out, err := git(ctx, repoDir, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("demo: %s is not a commit of %s: %w", rev, repoDir, err)
+	}
+	return out, nil
 }
 
 func git(ctx context.Context, dir string, args ...string) (string, error) {

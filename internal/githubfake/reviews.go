@@ -22,6 +22,8 @@ type review struct {
 type reviewComment struct {
 	pr int
 	v  *github.PullRequestComment
+	// resolved is the state of the thread this comment opens (see graphql.go).
+	resolved bool
 }
 
 type reviewRequest struct {

@@ -206,7 +206,7 @@ func (s *Server) newID() int64 {
 
 // serveHTTP records the request, applies faults and rate-limit headers, then routes.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	gitReq := !strings.HasPrefix(r.URL.Path, apiPrefix+"/")
+	gitReq := !strings.HasPrefix(r.URL.Path, apiPrefix+"/") && r.URL.Path != graphQLPath
 	var body []byte
 	if !gitReq && r.Body != nil {
 		body, _ = io.ReadAll(r.Body)

@@ -15,19 +15,29 @@ import (
 const FixActionID = "fix"
 
 // publish posts what the review found that is not on the pull request yet,
-// then completes the check run. It posts nothing when the head moved.
+// resolves the bot's threads whose findings are all gone (unless someone
+// replied in them), then completes the check run, whose summary lists what
+// this push fixed. It posts nothing when the head moved.
 func (j *job) publish(ctx context.Context, res review.Result) error {
+	bot, err := j.r.opts.Clients.BotLogin(ctx)
+	if err != nil {
+		return err
+	}
 	already := map[string]bool{}
 	if !j.p.Full {
-		bot, err := j.r.opts.Clients.BotLogin(ctx)
-		if err != nil {
-			return err
-		}
 		if already, err = j.repo.PostedFingerprints(ctx, j.p.PR.Number, bot); err != nil {
 			return err
 		}
 	}
 	fresh, repeated := splitPosted(res.Comments, already)
+	var plan threadPlan
+	if threads, err := j.repo.ReviewThreads(ctx, j.p.PR.Number); err != nil {
+		// The review itself stands; the next push looks at the threads again.
+		j.log.Warn("read the review threads: none resolved", "err", err)
+		plan.ReadErr = err
+	} else {
+		plan = planThreads(threads, bot, presentFingerprints(res), res.CompileError)
+	}
 
 	same, current, err := j.repo.HeadIs(ctx, j.p.PR.Number, j.p.PR.HeadSHA)
 	if err != nil {
@@ -54,13 +64,34 @@ func (j *job) publish(ctx context.Context, res review.Result) error {
 		j.log.Info("nothing new to post on the pull request", "already_posted", len(repeated))
 	}
 
-	result := checkRunResult(res, summary, reviewURL, len(fresh), len(repeated), j.r.opts.Conclusions)
+	j.resolveThreads(ctx, &plan)
+	result := checkRunResult(res, withLifecycleNote(summary, plan), reviewURL, len(fresh), len(repeated), j.r.opts.Conclusions)
 	if err := j.repo.CompleteCheckRun(ctx, j.run.GetID(), result); err != nil {
 		return err
 	}
 	j.log.Info("review done", "check_run", j.run.GetID(), "conclusion", result.Conclusion,
 		"findings", len(res.Findings), "comments", len(res.Comments), "new_comments", len(fresh))
 	return nil
+}
+
+// resolveThreads resolves the planned threads. One that GitHub does not
+// resolve moves to plan.Failed: the check run says so, and the next push
+// tries again, since its finding is still gone.
+func (j *job) resolveThreads(ctx context.Context, plan *threadPlan) {
+	var resolved []githubapp.ReviewThread
+	for _, t := range plan.Resolve {
+		if err := j.repo.ResolveReviewThread(ctx, t.ID); err != nil {
+			j.log.Warn("resolve the thread of a fixed finding", "thread", t.ID, "err", err)
+			plan.Failed = append(plan.Failed, t)
+			continue
+		}
+		resolved = append(resolved, t)
+	}
+	plan.Resolve = resolved
+	if len(plan.Resolve)+len(plan.Failed)+len(plan.Replied)+len(plan.Held) > 0 {
+		j.log.Info("threads of gone findings", "resolved", len(plan.Resolve), "not_resolved", len(plan.Failed),
+			"kept_replied", len(plan.Replied), "kept_no_build", len(plan.Held))
+	}
 }
 
 // splitPosted separates the comments whose fingerprint is already on the
