@@ -73,6 +73,8 @@ type Input struct {
 	// not exist. It may be nil (no suggestions, fingerprints without text).
 	HeadFiles func(path string) ([]byte, bool)
 	Options   Options
+	// Depth holds the Rust depth checks' summary sections (nil: none).
+	Depth *Depth
 }
 
 // item is one located diagnostic on its way to a comment.
@@ -184,7 +186,7 @@ func Build(in Input) Result {
 			cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 	res.Stats.Comments = len(res.Comments)
-	res.Summary = renderSummary(&res, filter, maxComments, capped, unlocated)
+	res.Summary = renderSummary(&res, filter, maxComments, capped, unlocated) + renderDepth(in.Depth)
 	return res
 }
 

@@ -182,18 +182,22 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	heads.preload(src, diff.ChangedPaths())
 	var diags []review.Diagnostic
 	notes := warnings
-	if _, ok := gitrepo.ReadTreeFile(src, "Cargo.toml"); ok {
-		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+	copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+	_, hasManifest := gitrepo.ReadTreeFile(src, "Cargo.toml")
+	if hasManifest {
 		if diags, err = analyse(ctx, src, diff, opts, copts, req); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
 		}
 	} else {
 		notes = append(notes, "The head has no Cargo.toml at the repository root: nothing was analysed.")
 	}
+	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
+		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: hasManifest})
+	diags = append(diags, depthDiags...)
 
 	res := review.Build(review.Input{
 		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
-		HeadFiles: heads.read, Options: opts,
+		HeadFiles: heads.read, Options: opts, Depth: depth,
 	})
 	if len(notes) > 0 {
 		var b strings.Builder
