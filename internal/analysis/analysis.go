@@ -63,6 +63,9 @@ type Request struct {
 	Fetch bool
 	// LargeWorkspace overrides DefaultLargeWorkspace.
 	LargeWorkspace int
+	// AdvisoryDB is a checkout of the RustSec advisory database; empty
+	// means the directory named by SYMPOSIUM_ADVISORY_DB, if set.
+	AdvisoryDB string
 }
 
 var (
