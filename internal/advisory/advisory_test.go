@@ -7,7 +7,7 @@ import (
 )
 
 func TestFor(t *testing.T) {
-	db, err := Open("../../testdata/depth/advisory-db")
+	db, err := Open("../depthfixture/advisory-db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ func depthChecks(ctx context.Context, in depthInput) ([]review.Diagnostic, *revi
 		depth.Unsafe = unsafereview.ScanDiff(in.diff, in.heads.read)
 	}
 	diags = append(diags, dependencyChecks(ctx, in, depth)...)
+	diags = append(diags, semverChecks(ctx, in, depth)...)
 	return diags, depth
 }
 
@@ -66,7 +67,7 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 	headLock, _ := in.heads.read("Cargo.lock")
 	dci := deps.Input{BaseLock: baseLock, HeadLock: headLock, Diff: in.diff, HeadFile: in.heads.read, MSRV: in.cfg.MSRVCheck()}
 	if in.analysed {
-		data, err := cargo.MetadataJSON(ctx, in.src, in.copts)
+		data, err := cargo.MetadataJSON(ctx, in.src, in.copts, false)
 		if err == nil {
 			dci.Graph, err = deps.ParseGraph(data)
 		}

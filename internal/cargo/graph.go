@@ -5,12 +5,16 @@ import (
 	"fmt"
 )
 
-// MetadataJSON returns the output of `cargo metadata --format-version 1`
-// with the dependency graph, run offline in the sandbox (the dependencies
-// must have been fetched). It runs no crate code; the output describes the
-// head's manifests and is untrusted.
-func MetadataJSON(ctx context.Context, dir string, opts Options) ([]byte, error) {
-	res, err := run(ctx, dir, opts, []string{"cargo", "metadata", "--format-version", "1", "--offline", "--color=never"}, false)
+// MetadataJSON returns the output of `cargo metadata --format-version 1`,
+// with the dependency graph unless noDeps, run offline in the sandbox (the
+// dependencies must have been fetched for the graph). It runs no crate
+// code; the output describes the head's manifests and is untrusted.
+func MetadataJSON(ctx context.Context, dir string, opts Options, noDeps bool) ([]byte, error) {
+	args := []string{"cargo", "metadata", "--format-version", "1", "--offline", "--color=never"}
+	if noDeps {
+		args = append(args, "--no-deps")
+	}
+	res, err := run(ctx, dir, opts, args, false)
 	if err != nil {
 		return nil, err
 	}

@@ -42,14 +42,14 @@ func TestCheckFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := advisory.Open("../../testdata/depth/advisory-db")
+	db, err := advisory.Open("../depthfixture/advisory-db")
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := read(t, "../../testdata/depth/crate/head/Cargo.toml")
+	head := read(t, "../depthfixture/crate/head/Cargo.toml")
 	out, err := Check(Input{
-		BaseLock: read(t, "../../testdata/depth/crate/base/Cargo.lock"),
-		HeadLock: read(t, "../../testdata/depth/crate/head/Cargo.lock"),
+		BaseLock: read(t, "../depthfixture/crate/base/Cargo.lock"),
+		HeadLock: read(t, "../depthfixture/crate/head/Cargo.lock"),
 		Graph:    g, Diff: diff, DB: db, MSRV: true,
 		HeadFile: func(p string) ([]byte, bool) { return head, p == "Cargo.toml" },
 	})
