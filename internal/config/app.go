@@ -49,6 +49,9 @@ const (
 	EnvLogLevel              = "SYMPOSIUM_LOG_LEVEL"
 	EnvLogFormat             = "SYMPOSIUM_LOG_FORMAT"
 	EnvRedeliverInterval     = "SYMPOSIUM_REDELIVER_INTERVAL"
+	// EnvAdvisoryDB is read by the review itself (internal/analysis), so
+	// it has no flag and no App field.
+	EnvAdvisoryDB = "SYMPOSIUM_ADVISORY_DB"
 )
 
 // DefaultAPIURL is GitHub.com's REST API.
@@ -95,6 +98,7 @@ var settings = []Setting{
 	{Env: EnvShutdownTimeout, Flag: "shutdown-timeout", Default: "30s", Usage: "on SIGTERM/SIGINT, how long in-flight work may finish before it is handed back to the queue", roles: allRoles},
 	{Env: EnvLogLevel, Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", roles: allRoles},
 	{Env: EnvLogFormat, Flag: "log-format", Default: "json", Usage: "json or text", roles: allRoles},
+	{Env: EnvAdvisoryDB, Usage: "checkout of the RustSec advisory database (github.com/rustsec/advisory-db) that Cargo.lock changes are matched against; unset: advisories are not checked", roles: workerRoles},
 	{Env: EnvRedeliverInterval, Flag: "redeliver-interval", Default: "10m", Usage: "how often failed webhook deliveries are looked for and redelivered (at least 1m; 0 disables)", roles: workerRoles},
 }
 
