@@ -72,12 +72,7 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 	if !in.cfg.SemverCheck() || !in.analysed {
 		return nil
 	}
-	var rsFiles []string
-	for _, p := range in.diff.ChangedPaths() {
-		if strings.HasSuffix(p, ".rs") {
-			rsFiles = append(rsFiles, p)
-		}
-	}
+	rsFiles := apiFiles(ctx, in)
 	if len(rsFiles) == 0 {
 		return nil // the public API cannot have changed
 	}
@@ -243,4 +238,44 @@ func versionLine(heads *headFiles, manifest string) int {
 		}
 	}
 	return 0
+}
+
+// apiFiles returns the changed library sources whose change may reach the
+// public API: new, deleted or renamed files, and files with a changed line
+// outside function bodies (in the head for added lines, in the base for
+// removed ones).
+func apiFiles(ctx context.Context, in depthInput) []string {
+	var out []string
+	for _, f := range in.diff.Files {
+		p := f.Path()
+		if !semvercheck.LibSource(p) && !semvercheck.LibSource(f.OldPath) {
+			continue
+		}
+		if f.IsNew || f.IsDelete || f.IsRename || f.IsBinary {
+			out = append(out, p)
+			continue
+		}
+		var added, removed []int
+		for _, h := range f.Hunks {
+			for _, l := range h.Lines {
+				switch l.Kind {
+				case review.LineAdded:
+					added = append(added, l.NewLine)
+				case review.LineDeleted:
+					removed = append(removed, l.OldLine)
+				}
+			}
+		}
+		if src, ok := in.heads.read(p); len(added) > 0 && (!ok || semvercheck.OutsideFnBodies(src, added)) {
+			out = append(out, p)
+			continue
+		}
+		if len(removed) > 0 {
+			src, ok, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, f.OldPath)
+			if err != nil || !ok || semvercheck.OutsideFnBodies(src, removed) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

@@ -2,11 +2,13 @@
 // crate whose pull request adds an undocumented unsafe block, uses an API
 // newer than its rust-version, removes a public function without a version
 // bump and adds a path dependency with a build script, and an advisory
-// database with an advisory for that dependency. Tests only.
+// database with an advisory for that dependency. Used by the tests and by
+// `symposium demo --depth-sample`.
 package depthfixture
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -23,16 +25,37 @@ var files embed.FS
 func Repo(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	git(t, dir, "init", "-q", "-b", "main")
-	copyTree(t, "crate/base", dir)
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-q", "-m", "base")
-	git(t, dir, "checkout", "-q", "-b", "pr")
-	git(t, dir, "rm", "-q", "-r", ".")
-	copyTree(t, "crate/head", dir)
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-q", "-m", "head: unsafe, a newer API, a removed fn, a dependency")
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
 	return dir
+}
+
+// Build creates the fixture's git repository in dir (empty or missing):
+// branch main is the base, branch pr the head.
+func Build(dir string) error {
+	steps := []func() error{
+		func() error { return git(dir, "init", "-q", "-b", "main") },
+		func() error { return copyTree("crate/base", dir) },
+		func() error { return git(dir, "add", "-A") },
+		func() error { return git(dir, "commit", "-q", "-m", "base") },
+		func() error { return git(dir, "checkout", "-q", "-b", "pr") },
+		func() error { return git(dir, "rm", "-q", "-r", ".") },
+		func() error { return copyTree("crate/head", dir) },
+		func() error { return git(dir, "add", "-A") },
+		func() error {
+			return git(dir, "commit", "-q", "-m", "head: unsafe, a newer API, a removed fn, a dependency")
+		},
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("depth fixture: %w", err)
+		}
+	}
+	return nil
 }
 
 // AdvisoryDB writes the fixture advisory database to a directory and
@@ -40,23 +63,17 @@ func Repo(t testing.TB) string {
 func AdvisoryDB(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	copyTree(t, "advisory-db", dir)
+	if err := WriteAdvisoryDB(dir); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
-// Head returns a file of the head tree.
-func Head(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := files.ReadFile("crate/head/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// WriteAdvisoryDB writes the fixture advisory database into dir.
+func WriteAdvisoryDB(dir string) error { return copyTree("advisory-db", dir) }
 
-func copyTree(t testing.TB, from, to string) {
-	t.Helper()
-	err := fs.WalkDir(files, from, func(p string, d fs.DirEntry, err error) error {
+func copyTree(from, to string) error {
+	return fs.WalkDir(files, from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -70,18 +87,15 @@ func copyTree(t testing.TB, from, to string) {
 		}
 		return os.WriteFile(dst, b, 0o644)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
-func git(t testing.TB, dir string, args ...string) {
-	t.Helper()
+func git(dir string, args ...string) error {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
+		return fmt.Errorf("git %v: %w: %s", args, err, out)
 	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/symposium-dev/symposium/internal/rustlex"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -18,18 +19,18 @@ const maxSafetyChars = 300
 // Scan returns the unsafe items of one Rust file whose keyword sits on a
 // line for which added reports true, in source order.
 func Scan(path string, src []byte, added func(line int) bool) []review.UnsafeItem {
-	toks := tokenize(string(src))
+	toks := rustlex.Tokenize(string(src))
 	var out []review.UnsafeItem
 	for k, t := range toks {
-		if t.kind != tokIdent || !added(t.line) {
+		if t.Kind != rustlex.Ident || !added(t.Line) {
 			continue
 		}
 		var kind, name string
-		switch t.text {
+		switch t.Text {
 		case "unsafe":
 			kind, name = classifyUnsafe(toks, k)
 		case "extern":
-			if k > 0 && toks[k-1].text == "unsafe" {
+			if k > 0 && toks[k-1].Text == "unsafe" {
 				continue // reported with its unsafe keyword
 			}
 			if isExternBlock(toks, k) {
@@ -40,7 +41,7 @@ func Scan(path string, src []byte, added func(line int) bool) []review.UnsafeIte
 			continue
 		}
 		out = append(out, review.UnsafeItem{
-			Path: path, Line: t.line, Kind: kind, Name: name,
+			Path: path, Line: t.Line, Kind: kind, Name: name,
 			Safety: safetyComment(toks, k, kind),
 		})
 	}
@@ -71,9 +72,9 @@ func ScanDiff(diff *review.Diff, headFile func(string) ([]byte, bool)) []review.
 }
 
 // next returns the index of the first non-comment token after k, or -1.
-func next(toks []token, k int) int {
+func next(toks []rustlex.Token, k int) int {
 	for j := k + 1; j < len(toks); j++ {
-		if toks[j].kind != tokComment {
+		if toks[j].Kind != rustlex.Comment {
 			return j
 		}
 	}
@@ -82,22 +83,22 @@ func next(toks []token, k int) int {
 
 // classifyUnsafe says what the `unsafe` at k introduces, and its name; ""
 // for an unsafe fn pointer type, an unsafe attribute or anything else.
-func classifyUnsafe(toks []token, k int) (kind, name string) {
+func classifyUnsafe(toks []rustlex.Token, k int) (kind, name string) {
 	j := next(toks, k)
 	if j < 0 {
 		return "", ""
 	}
-	switch toks[j].text {
+	switch toks[j].Text {
 	case "{":
 		return review.UnsafeBlock, ""
 	case "impl":
 		return review.UnsafeImpl, implName(toks, j)
 	case "trait", "auto":
-		if toks[j].text == "auto" {
+		if toks[j].Text == "auto" {
 			j = next(toks, j)
 		}
-		if n := next(toks, j); n >= 0 && toks[n].kind == tokIdent {
-			return review.UnsafeTrait, toks[n].text
+		if n := next(toks, j); n >= 0 && toks[n].Kind == rustlex.Ident {
+			return review.UnsafeTrait, toks[n].Text
 		}
 		return review.UnsafeTrait, ""
 	case "extern":
@@ -105,17 +106,17 @@ func classifyUnsafe(toks []token, k int) (kind, name string) {
 			return review.UnsafeExtern, ""
 		}
 		// unsafe extern "C" fn name
-		if a := next(toks, j); a >= 0 && toks[a].kind == tokLiteral {
+		if a := next(toks, j); a >= 0 && toks[a].Kind == rustlex.Literal {
 			j = a
 		}
 		j = next(toks, j)
-		if j < 0 || toks[j].text != "fn" {
+		if j < 0 || toks[j].Text != "fn" {
 			return "", ""
 		}
 		fallthrough
 	case "fn":
-		if n := next(toks, j); n >= 0 && toks[n].kind == tokIdent {
-			return review.UnsafeFn, toks[n].text
+		if n := next(toks, j); n >= 0 && toks[n].Kind == rustlex.Ident {
+			return review.UnsafeFn, toks[n].Text
 		}
 	}
 	return "", ""
@@ -123,22 +124,22 @@ func classifyUnsafe(toks []token, k int) (kind, name string) {
 
 // isExternBlock reports `extern {` or `extern "ABI" {` at k (not `extern
 // crate` or an `extern "C" fn`).
-func isExternBlock(toks []token, k int) bool {
+func isExternBlock(toks []rustlex.Token, k int) bool {
 	j := next(toks, k)
-	if j >= 0 && toks[j].kind == tokLiteral {
+	if j >= 0 && toks[j].Kind == rustlex.Literal {
 		j = next(toks, j)
 	}
-	return j >= 0 && toks[j].text == "{"
+	return j >= 0 && toks[j].Text == "{"
 }
 
 // implName joins the tokens of an impl header: `Send for Foo`.
-func implName(toks []token, j int) string {
+func implName(toks []rustlex.Token, j int) string {
 	var parts []string
 	for n := next(toks, j); n >= 0 && len(parts) < 12; n = next(toks, n) {
-		if t := toks[n].text; t == "{" || t == "where" || t == ";" {
+		if t := toks[n].Text; t == "{" || t == "where" || t == ";" {
 			break
 		}
-		parts = append(parts, toks[n].text)
+		parts = append(parts, toks[n].Text)
 	}
 	s := strings.Join(parts, " ")
 	s = strings.NewReplacer(" < ", "<", " <", "<", "< ", "<", " > ", ">", " >", ">", " :: ", "::", " ,", ",", "& ", "&", "' ", "'").Replace(s)
@@ -149,33 +150,33 @@ func implName(toks []token, j int) string {
 // toks[k]: a `SAFETY:` comment (or, for fns and traits, a `# Safety` doc
 // section) in the comments right above the line that starts its statement,
 // or on that line before the keyword. "" when there is none.
-func safetyComment(toks []token, k int, kind string) string {
+func safetyComment(toks []rustlex.Token, k int, kind string) string {
 	// The first token of the keyword's line: the statement's start when
 	// the keyword follows `let x =` or `pub`.
 	first := k
-	for first > 0 && toks[first-1].endLine == toks[k].line {
+	for first > 0 && toks[first-1].EndLine == toks[k].Line {
 		first--
 	}
 	var comments []string
 	for j := first; j < k; j++ {
-		if toks[j].kind == tokComment {
-			comments = append(comments, toks[j].text)
+		if toks[j].Kind == rustlex.Comment {
+			comments = append(comments, toks[j].Text)
 		}
 	}
 	// Walk up: comments and attributes directly above.
-	line := toks[first].line
+	line := toks[first].Line
 	for j := first - 1; j >= 0; j-- {
 		t := toks[j]
-		if t.endLine < line-1 {
+		if t.EndLine < line-1 {
 			break
 		}
-		if t.kind == tokComment {
-			comments = append([]string{t.text}, comments...)
-			line = t.line
+		if t.Kind == rustlex.Comment {
+			comments = append([]string{t.Text}, comments...)
+			line = t.Line
 			continue
 		}
-		if start, ok := attributeStart(toks, j); ok && toks[start].line >= line-1 {
-			line = toks[start].line
+		if start, ok := attributeStart(toks, j); ok && toks[start].Line >= line-1 {
+			line = toks[start].Line
 			j = start
 			continue
 		}
@@ -195,22 +196,22 @@ func safetyComment(toks []token, k int, kind string) string {
 
 // attributeStart returns the index of the `#` of the attribute whose `]`
 // is toks[j].
-func attributeStart(toks []token, j int) (int, bool) {
-	if toks[j].text != "]" {
+func attributeStart(toks []rustlex.Token, j int) (int, bool) {
+	if toks[j].Text != "]" {
 		return 0, false
 	}
 	depth := 0
 	for i := j; i >= 0; i-- {
-		switch toks[i].text {
+		switch toks[i].Text {
 		case "]":
 			depth++
 		case "[":
 			depth--
 			if depth == 0 {
-				if i > 0 && toks[i-1].text == "#" {
+				if i > 0 && toks[i-1].Text == "#" {
 					return i - 1, true
 				}
-				if i > 1 && toks[i-1].text == "!" && toks[i-2].text == "#" {
+				if i > 1 && toks[i-1].Text == "!" && toks[i-2].Text == "#" {
 					return i - 2, true
 				}
 				return 0, false

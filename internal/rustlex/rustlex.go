@@ -1,36 +1,38 @@
-package unsafereview
+// Package rustlex splits Rust source into tokens: identifiers,
+// punctuation, literals and comments. It is not a full lexer: it knows
+// enough to never mistake the inside of a string or comment for code,
+// which is what the unsafe review and the semver pre-check need.
+package rustlex
 
 import "strings"
 
-// tokenKind is the kind of a lexical token of Rust source.
-type tokenKind int
+// Kind is the kind of a lexical token of Rust source.
+type Kind int
 
+// The kinds of tokens.
 const (
-	tokIdent tokenKind = iota
-	tokPunct
-	tokLiteral // string, char, byte string, raw string, number
-	tokComment
+	Ident Kind = iota
+	Punct
+	Literal // string, char, byte string, raw string, number
+	Comment
 )
 
-// token is one token of Rust source; Line is 1-based (the first line of a
-// comment or literal that spans several).
-type token struct {
-	kind tokenKind
-	text string
-	line int
-	// endLine is the last line of the token.
-	endLine int
+// Token is one token of Rust source; Line is 1-based (the first line of a
+// comment or literal that spans several), EndLine its last line.
+type Token struct {
+	Kind    Kind
+	Text    string
+	Line    int
+	EndLine int
 }
 
-// tokenize splits Rust source into identifiers, punctuation, literals and
-// comments. It is not a full lexer: it knows enough to never mistake the
-// inside of a string or comment for code, which is all the unsafe scan needs.
-func tokenize(src string) []token {
-	var toks []token
+// Tokenize splits Rust source into tokens.
+func Tokenize(src string) []Token {
+	var toks []Token
 	line := 1
 	i := 0
-	emit := func(kind tokenKind, start, end, startLine int) {
-		toks = append(toks, token{kind: kind, text: src[start:end], line: startLine, endLine: line})
+	emit := func(kind Kind, start, end, startLine int) {
+		toks = append(toks, Token{Kind: kind, Text: src[start:end], Line: startLine, EndLine: line})
 	}
 	advance := func(to int) {
 		line += strings.Count(src[i:to], "\n")
@@ -51,27 +53,27 @@ func tokenize(src string) []token {
 				end = len(src) - i
 			}
 			advance(i + end)
-			emit(tokComment, start, i, startLine)
+			emit(Comment, start, i, startLine)
 		case strings.HasPrefix(src[i:], "/*"):
 			advance(blockCommentEnd(src, i))
-			emit(tokComment, start, i, startLine)
+			emit(Comment, start, i, startLine)
 		case isRawStringStart(src, i):
 			advance(rawStringEnd(src, i))
-			emit(tokLiteral, start, i, startLine)
+			emit(Literal, start, i, startLine)
 		case c == '"' || (c == 'b' || c == 'c') && i+1 < len(src) && src[i+1] == '"':
 			if c != '"' {
 				i++
 			}
 			advance(quotedEnd(src, i, '"'))
-			emit(tokLiteral, start, i, startLine)
+			emit(Literal, start, i, startLine)
 		case c == 'b' && i+1 < len(src) && src[i+1] == '\'':
 			i++
 			advance(quotedEnd(src, i, '\''))
-			emit(tokLiteral, start, i, startLine)
+			emit(Literal, start, i, startLine)
 		case c == '\'':
 			if end, ok := charEnd(src, i); ok {
 				advance(end)
-				emit(tokLiteral, start, i, startLine)
+				emit(Literal, start, i, startLine)
 				continue
 			}
 			// A lifetime or label: the quote and the name.
@@ -79,20 +81,20 @@ func tokenize(src string) []token {
 			for i < len(src) && isIdentChar(src[i]) {
 				i++
 			}
-			emit(tokPunct, start, i, startLine)
+			emit(Punct, start, i, startLine)
 		case isIdentStart(c):
 			for i < len(src) && isIdentChar(src[i]) {
 				i++
 			}
-			emit(tokIdent, start, i, startLine)
+			emit(Ident, start, i, startLine)
 		case c >= '0' && c <= '9':
 			for i < len(src) && (isIdentChar(src[i]) || src[i] == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9') {
 				i++
 			}
-			emit(tokLiteral, start, i, startLine)
+			emit(Literal, start, i, startLine)
 		default:
 			i++
-			emit(tokPunct, start, i, startLine)
+			emit(Punct, start, i, startLine)
 		}
 	}
 	return toks
