@@ -42,7 +42,7 @@ func TestComposeLoads(t *testing.T) {
 	}
 	names := p.ServiceNames()
 	slices.Sort(names)
-	if want := []string{"redis", "webhook", "worker"}; !slices.Equal(names, want) {
+	if want := []string{"advisory-db", "redis", "webhook", "worker"}; !slices.Equal(names, want) {
 		t.Errorf("services %v, want %v", names, want)
 	}
 }

@@ -108,6 +108,8 @@ type Input struct {
 	// Notes are warnings about the review itself (a configuration key
 	// ignored, nothing analysed), shown at the top of the summary.
 	Notes []string
+	// Depth holds the Rust depth checks' summary sections (nil: none).
+	Depth *Depth
 }
 
 // item is one located diagnostic on its way to a comment.
@@ -242,7 +244,7 @@ func Build(in Input) Result {
 	res.Stats.Comments = len(res.Comments)
 	res.summary = &summaryState{
 		filter: filter, maxComments: maxComments, capped: capped, unlocated: unlocated,
-		formatting: formatting, notes: slices.Clone(in.Notes),
+		formatting: formatting, notes: slices.Clone(in.Notes), depth: in.Depth,
 	}
 	res.Summary = renderSummary(&res)
 	return res

@@ -25,6 +25,7 @@ type summaryState struct {
 	formatting []*item
 	notes      []string
 	agent      AgentReview
+	depth      *Depth
 }
 
 // SetAgentReview puts the agent's summary and note at the end of the
@@ -75,6 +76,7 @@ func renderSummary(res *Result) string {
 
 	if res.Stats.DiagnosticsTotal == 0 {
 		b.WriteString("\nNo findings: the compiler, clippy and rustfmt have nothing to say.\n")
+		b.WriteString(renderDepth(st.depth))
 		b.WriteString(renderAgent(st.agent))
 		return b.String()
 	}
@@ -129,6 +131,7 @@ func renderSummary(res *Result) string {
 	if ignoredCount > 0 {
 		fmt.Fprintf(&b, "\n%s in ignored paths not shown.\n", plural(ignoredCount, "finding"))
 	}
+	b.WriteString(renderDepth(st.depth))
 	b.WriteString(renderAgent(st.agent))
 	return b.String()
 }

@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/demo"
+	"github.com/symposium-dev/symposium/internal/depthfixture"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
@@ -29,9 +32,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sandboxMode := fs.String("sandbox", sandbox.ModeBwrap, "how to run cargo: bwrap, or none for trusted code")
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest wait for the review")
 	cacheDir := fs.String("cache-dir", os.Getenv("SYMPOSIUM_CACHE_DIR"), "keep cargo's target dir here between runs (env SYMPOSIUM_CACHE_DIR; default: a temporary dir)")
+	depthSample := fs.Bool("depth-sample", false, "demonstrate the Rust depth checks: a pull request adding unsafe code, a newer API, an API break and a dependency with an advisory (sets "+config.EnvAdvisoryDB+" to a sample database unless set)")
 	verbose := fs.Bool("verbose", false, "print the logs of every part (fake GitHub, receiver, worker) to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: symposium demo [--json] [--sandbox bwrap|none] [--repo DIR --base REV --head REV [--head REV]...]")
+		fmt.Fprintln(stderr, "Usage: symposium demo [--json] [--sandbox bwrap|none] [--repo DIR --base REV --head REV [--head REV]... | --depth-sample]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Runs a fake GitHub, the webhook receiver, an in-process queue and a worker, opens a")
 		fmt.Fprintln(stderr, "pull request (the bundled sample, or BASE..HEAD of DIR), sends the signed webhook and")
@@ -51,8 +55,29 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageErr("--base and --head need --repo")
 	case *repo != "" && (*base == "" || len(heads) == 0):
 		return usageErr("--repo needs --base and --head")
+	case *depthSample && *repo != "":
+		return usageErr("--depth-sample and --repo exclude each other")
 	case *sandboxMode != sandbox.ModeBwrap && *sandboxMode != sandbox.ModeNone:
 		return usageErr("--sandbox must be bwrap or none, not %q", *sandboxMode)
+	}
+	if *depthSample {
+		dir, err := os.MkdirTemp("", "symposium-depth-sample-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		*repo, *base, heads = filepath.Join(dir, "repo"), "main", headList{"pr"}
+		if err := depthfixture.Build(*repo); err != nil {
+			return err
+		}
+		if os.Getenv(config.EnvAdvisoryDB) == "" {
+			db := filepath.Join(dir, "advisory-db")
+			if err := depthfixture.WriteAdvisoryDB(db); err != nil {
+				return err
+			}
+			os.Setenv(config.EnvAdvisoryDB, db)
+			defer os.Unsetenv(config.EnvAdvisoryDB)
+		}
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {

@@ -45,6 +45,9 @@ type Request struct {
 	// CheckoutDir is a scratch copy of the head checkout; only the acp
 	// backend uses it, and it never writes there.
 	CheckoutDir string
+	// Unsafe lists the unsafe code the pull request adds, with its SAFETY
+	// comments (untrusted); the agent is asked to check each argument.
+	Unsafe []review.UnsafeItem
 }
 
 // Response is the agent's answer, in the documented schema (see Schema).

@@ -74,6 +74,11 @@ func BuildPrompt(req Request) (Prompt, error) {
 	}
 	add(promptPart{priority: 3, section: "Pull request (untrusted data)", name: "pull request title and body", text: pr})
 
+	if len(req.Unsafe) > 0 {
+		add(promptPart{priority: 1, section: "Unsafe code this PR adds (untrusted data)", name: "unsafe list",
+			text: "Check each SAFETY argument against the code; report unsound or unjustified unsafe code.\n<untrusted name=\"unsafe_list\">\n" +
+				escapeUntrusted(review.UnsafeListForPrompt(req.Unsafe)) + "</untrusted>\n"})
+	}
 	findings := findingsOnDiff(d, req.Findings)
 	for _, f := range d.Files {
 		if f.IsDelete || f.IsBinary || len(f.Hunks) == 0 {

@@ -72,6 +72,7 @@ func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.Aug
 			Title: step.Title, Body: step.Body, Diff: string(rawDiff), Findings: diags,
 			Instructions: cfg.Agent.Instructions, HeadFile: headFileIn(step.SourceDir),
 			TokenBudget: step.TokenBudget, CheckoutDir: step.SourceDir,
+			Unsafe: unsafeForPrompt(cfg, rawDiff, step.SourceDir),
 		},
 		HeadDir:  step.SourceDir,
 		Baseline: diags,

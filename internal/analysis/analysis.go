@@ -72,6 +72,9 @@ type Request struct {
 	// MaxOutputBytes caps clippy's output (cargo.DefaultMaxOutputBytes when
 	// zero): beyond it the review is marked incomplete, not failed.
 	MaxOutputBytes int
+	// AdvisoryDB is a checkout of the RustSec advisory database; empty
+	// means the directory named by SYMPOSIUM_ADVISORY_DB, if set.
+	AdvisoryDB string
 }
 
 var (
@@ -194,15 +197,17 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 		incomplete string
 	)
 	notes := warnings
+	copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, CargoHome: req.CargoHome,
+		LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs, MaxOutputBytes: req.MaxOutputBytes}
 	linked := linkedPaths(src, diff.ChangedPaths())
 	for _, p := range linked {
 		notes = append(notes, review.CodeSpan(p)+" is a symbolic link: not followed.")
 	}
-	if refusal := manifestRefusal(src); refusal != "" {
+	refusal := manifestRefusal(src)
+	hasManifest := refusal == ""
+	if !hasManifest {
 		notes = append(notes, refusal)
 	} else {
-		copts := cargo.Options{Runner: req.Runner, TargetDir: req.TargetDir, CargoHome: req.CargoHome,
-			LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs, MaxOutputBytes: req.MaxOutputBytes}
 		if diags, incomplete, err = analyse(ctx, src, diff, opts, copts, req, linked); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
 		}
@@ -210,10 +215,13 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 			notes = append(notes, incomplete)
 		}
 	}
+	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
+		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: hasManifest})
+	diags = append(diags, depthDiags...)
 
 	res := review.Build(review.Input{
 		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
-		HeadFiles: heads.read, Options: opts, Notes: notes,
+		HeadFiles: heads.read, Options: opts, Notes: notes, Depth: depth,
 	})
 	res.Incomplete = incomplete
 	res.Stats.DurationMS = time.Since(start).Milliseconds()

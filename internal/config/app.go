@@ -69,6 +69,10 @@ const (
 	EnvAnthropicBaseURL = "ANTHROPIC_BASE_URL"
 	EnvOpenAIAPIKey     = "OPENAI_API_KEY"
 	EnvOpenAIBaseURL    = "OPENAI_BASE_URL"
+
+	// EnvAdvisoryDB is read by the review itself (internal/analysis), so
+	// it has no flag and no App field.
+	EnvAdvisoryDB = "SYMPOSIUM_ADVISORY_DB"
 )
 
 // DefaultAPIURL is GitHub.com's REST API.
@@ -115,6 +119,7 @@ var settings = []Setting{
 	{Env: EnvShutdownTimeout, Flag: "shutdown-timeout", Default: "30s", Usage: "on SIGTERM/SIGINT, how long in-flight work may finish before it is handed back to the queue", roles: allRoles},
 	{Env: EnvLogLevel, Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", roles: allRoles},
 	{Env: EnvLogFormat, Flag: "log-format", Default: "json", Usage: "json or text", roles: allRoles},
+	{Env: EnvAdvisoryDB, Usage: "checkout of the RustSec advisory database (github.com/rustsec/advisory-db) that Cargo.lock changes are matched against; unset: advisories are not checked", roles: workerRoles},
 	{Env: EnvRedeliverInterval, Flag: "redeliver-interval", Default: "10m", Usage: "how often failed webhook deliveries are looked for and redelivered (at least 1m; 0 disables)", roles: workerRoles},
 	{Env: EnvSandbox, Flag: "sandbox", Default: "bwrap", Usage: "how pull requests' code runs: bwrap, or none for trusted repositories only", roles: workerRoles},
 	{Env: EnvDataDir, Flag: "data-dir", Usage: "git caches, cargo target dirs and work dirs (default: symposium/worker under the user cache dir)", roles: workerRoles},

@@ -30,6 +30,12 @@ type Repo struct {
 	Agent   Agent   `toml:"agent"`
 	Fix     Fix     `toml:"fix"`
 	Rustfmt Rustfmt `toml:"rustfmt"`
+
+	// The Rust depth checks (see depth.go).
+	Unsafe Unsafe `toml:"unsafe"`
+	Deps   Deps   `toml:"deps"`
+	MSRV   MSRV   `toml:"msrv"`
+	Semver Semver `toml:"semver"`
 }
 
 // Review configures the automatic review.
@@ -125,10 +131,14 @@ func (c *Repo) ReviewOptions() review.Options {
 	}
 }
 
-// LintArgs returns clippy's lint-level arguments (after `--`): allow, then
-// warn, then deny, so the stricter level wins for a lint listed twice.
+// LintArgs returns clippy's lint-level arguments (after `--`): the unsafe
+// review's lints when it is on, then allow, then warn, then deny, so the
+// stricter level wins for a lint listed twice.
 func (c *Repo) LintArgs() []string {
 	var out []string
+	if c.UnsafeReview() {
+		out = append(out, UnsafeLints...)
+	}
 	for _, l := range []struct {
 		flag  string
 		lints []string

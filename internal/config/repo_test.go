@@ -58,7 +58,7 @@ comments = "summary"
 			if got := c.ReviewOptions(); !reflect.DeepEqual(got, want) {
 				t.Errorf("options %+v", got)
 			}
-			wantLints := []string{"-A", "clippy::module_name_repetitions", "-W", "clippy::pedantic", "-D", "clippy::unwrap_used"}
+			wantLints := append(append([]string{}, UnsafeLints...), "-A", "clippy::module_name_repetitions", "-W", "clippy::pedantic", "-D", "clippy::unwrap_used")
 			if got := c.LintArgs(); !reflect.DeepEqual(got, wantLints) {
 				t.Errorf("lint args %v", got)
 			}
@@ -113,6 +113,35 @@ comments = "summary"
 				}
 			}
 			tt.check(t, c)
+		})
+	}
+}
+
+func TestDepthSwitches(t *testing.T) {
+	tests := []struct {
+		name                                  string
+		in                                    string
+		unsafeOn, deps, advisories, msrv, sem bool
+		lints                                 int
+	}{
+		{name: "defaults on", in: "", unsafeOn: true, deps: true, advisories: true, msrv: true, sem: true, lints: len(UnsafeLints)},
+		{name: "all off", in: "[unsafe]\nreview = false\n[deps]\nreview = false\nadvisories = false\n[msrv]\ncheck = false\n[semver]\ncheck = false\n", lints: 0},
+		{name: "unsafe off keeps the repository's lints", in: "[unsafe]\nreview = false\n[clippy]\nwarn = [\"clippy::pedantic\"]\n", deps: true, advisories: true, msrv: true, sem: true, lints: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, warnings, err := ParseRepo([]byte(tc.in))
+			if err != nil || len(warnings) > 0 {
+				t.Fatalf("ParseRepo: %v %v", err, warnings)
+			}
+			got := []bool{c.UnsafeReview(), c.DepsReview(), c.AdvisoriesCheck(), c.MSRVCheck(), c.SemverCheck()}
+			want := []bool{tc.unsafeOn, tc.deps, tc.advisories, tc.msrv, tc.sem}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("switches %v, want %v", got, want)
+			}
+			if n := len(c.LintArgs()); n != tc.lints {
+				t.Errorf("lint args %v", c.LintArgs())
+			}
 		})
 	}
 }

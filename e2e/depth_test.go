@@ -1,0 +1,70 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/symposium-dev/symposium/internal/depthfixture"
+	"github.com/symposium-dev/symposium/internal/githubfake"
+)
+
+// TestDepthChecks: through the webhook and the worker, a pull request that
+// adds an undocumented unsafe block, uses an API newer than its
+// rust-version, removes a public function without a version bump and adds
+// a path dependency with a build script that an advisory covers gets all
+// four reported: inline comments for what is on changed lines, the
+// summary for the rest, the unsafe list and the dependency table.
+func TestDepthChecks(t *testing.T) {
+	t.Setenv("SYMPOSIUM_ADVISORY_DB", depthfixture.AdvisoryDB(t))
+	e := start(t)
+	repo := depthfixture.Repo(t)
+	e.bare = filepath.Join(t.TempDir(), "depth.git")
+	if out, err := exec.Command("git", "clone", "-q", "--bare", repo, e.bare).CombinedOutput(); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	e.full = "octo-org/depth"
+	if err := e.gh.AddRepo("octo-org", "depth", e.bare); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := e.gh.AddPullRequest(e.full, githubfake.PullRequest{HeadRef: "pr", BaseRef: "main", Title: "Depth"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.number, e.repoID = pr.GetNumber(), pr.GetBase().GetRepo().GetID()
+	e.send("opened")
+	e.wait()
+
+	reviews := e.gh.Reviews(e.full, e.number)
+	if len(reviews) != 1 {
+		t.Fatalf("reviews: %d, want 1", len(reviews))
+	}
+	body := reviews[0].GetBody()
+	for _, want := range []string{
+		"`src/lib.rs:12` unsafe block: **no SAFETY comment**",
+		"| added | `buildhelper` | `0.3.0` | `path` | **build script** |",
+		"function `mylib::old_api`: removed",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("review body lacks %q:\n%s", want, body)
+		}
+	}
+	found := map[string]string{}
+	for _, c := range e.commentsOf(reviews[0].GetID()) {
+		for _, rule := range []string{"undocumented_unsafe_blocks", "incompatible_msrv", "RUSTSEC-2099-0001", "rust-version"} {
+			if strings.Contains(c.GetBody(), rule) {
+				found[rule] = c.GetPath()
+			}
+		}
+		if strings.Contains(c.GetBody(), "@someone") {
+			t.Errorf("a comment mentions a user: %s", c.GetBody())
+		}
+	}
+	want := map[string]string{"undocumented_unsafe_blocks": "src/lib.rs", "incompatible_msrv": "src/lib.rs", "RUSTSEC-2099-0001": "Cargo.toml", "rust-version": "Cargo.toml"}
+	for rule, path := range want {
+		if found[rule] != path {
+			t.Errorf("no comment for %s on %s: %v", rule, path, found)
+		}
+	}
+}

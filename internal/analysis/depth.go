@@ -1,0 +1,116 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/symposium-dev/symposium/internal/advisory"
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/config"
+	"github.com/symposium-dev/symposium/internal/deps"
+	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/unsafereview"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// depthInput is what the Rust depth checks need from a review.
+type depthInput struct {
+	req              Request
+	cfg              *config.Repo
+	diff             *review.Diff
+	heads            *headFiles
+	src              string
+	copts            cargo.Options
+	baseSHA, headSHA string
+	// analysed is true when the head has a Cargo.toml and cargo ran.
+	analysed bool
+}
+
+// depthChecks runs the checks that look beyond the compiler's diagnostics:
+// the unsafe code the pull request adds, its Cargo.lock change with RustSec
+// advisories and dependencies' rust-version, and its public API against its
+// version. It returns their findings and the summary sections; a check that
+// cannot run says so in the summary and never fails the review.
+func depthChecks(ctx context.Context, in depthInput) ([]review.Diagnostic, *review.Depth) {
+	depth := &review.Depth{}
+	var diags []review.Diagnostic
+	if in.cfg.UnsafeReview() {
+		depth.UnsafeChecked = true
+		depth.Unsafe = unsafereview.ScanDiff(in.diff, in.heads.read)
+	}
+	diags = append(diags, dependencyChecks(ctx, in, depth)...)
+	diags = append(diags, semverChecks(ctx, in, depth)...)
+	return diags, depth
+}
+
+// lockChanged reports a change to the root Cargo.lock.
+func lockChanged(diff *review.Diff) bool {
+	_, ok := diff.File("Cargo.lock")
+	return ok
+}
+
+// dependencyChecks reviews a Cargo.lock change: the table of packages,
+// advisories and dependencies' rust-version.
+func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) []review.Diagnostic {
+	useDB := in.cfg.AdvisoriesCheck()
+	if !in.cfg.DepsReview() && !useDB && !in.cfg.MSRVCheck() || !lockChanged(in.diff) {
+		return nil
+	}
+	baseLock, _, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, "Cargo.lock")
+	if err != nil {
+		depth.Notes = append(depth.Notes, "Dependency review skipped: the base's Cargo.lock could not be read.")
+		slog.Warn("dependency review", "err", err)
+		return nil
+	}
+	headLock, _ := in.heads.read("Cargo.lock")
+	dci := deps.Input{BaseLock: baseLock, HeadLock: headLock, Diff: in.diff, HeadFile: in.heads.read, MSRV: in.cfg.MSRVCheck()}
+	if in.analysed {
+		data, err := cargo.MetadataJSON(ctx, in.src, in.copts, false)
+		if err == nil {
+			dci.Graph, err = deps.ParseGraph(data)
+		}
+		if err != nil {
+			slog.Warn("dependency review: cargo metadata", "err", err)
+			depth.Notes = append(depth.Notes, "cargo metadata failed on the head: build scripts, proc macros and dependencies' rust-version were not checked.")
+		}
+	}
+	if useDB {
+		dir := in.req.AdvisoryDB
+		if dir == "" {
+			dir = os.Getenv(advisory.EnvDB)
+		}
+		if dir == "" {
+			depth.Notes = append(depth.Notes, fmt.Sprintf("RustSec advisories were not checked: the operator has not set %s.", advisory.EnvDB))
+		} else if dci.DB, err = advisory.Open(dir); err != nil {
+			slog.Warn("dependency review", "err", err)
+			depth.Notes = append(depth.Notes, "RustSec advisories were not checked: the advisory database cannot be read.")
+		}
+	}
+	out, err := deps.Check(dci)
+	if err != nil {
+		depth.Notes = append(depth.Notes, "Dependency review skipped: "+review.EscapeText(err.Error()))
+		return nil
+	}
+	if in.cfg.DepsReview() {
+		depth.Deps = out.Changes
+	}
+	depth.Notes = append(depth.Notes, out.Notes...)
+	return out.Diagnostics
+}
+
+// unsafeForPrompt lists the unsafe code of rawDiff for the agent's prompt,
+// reading the head's files from the exported tree dir; nil when the unsafe
+// review is off.
+func unsafeForPrompt(cfg *config.Repo, rawDiff []byte, dir string) []review.UnsafeItem {
+	if !cfg.UnsafeReview() {
+		return nil
+	}
+	diff, err := review.ParseDiff(rawDiff)
+	if err != nil {
+		slog.Warn("unsafe list for the agent", "err", err)
+		return nil
+	}
+	return unsafereview.ScanDiff(diff, func(p string) ([]byte, bool) { return gitrepo.ReadTreeFile(dir, p) })
+}

@@ -1,0 +1,281 @@
+package analysis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/gitrepo"
+	"github.com/symposium-dev/symposium/internal/semvercheck"
+	"github.com/symposium-dev/symposium/review"
+)
+
+// libPackage is a workspace member with a library target.
+type libPackage struct {
+	name, lib, dir string // dir relative to the workspace root, "." for the root
+}
+
+// libMembers lists the workspace members that have a library target, from
+// `cargo metadata --no-deps` run in dir.
+func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPackage, error) {
+	data, err := cargo.MetadataJSON(ctx, dir, copts, true)
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Packages []struct {
+			ID           string `json:"id"`
+			Name         string `json:"name"`
+			ManifestPath string `json:"manifest_path"`
+			Targets      []struct {
+				Name string   `json:"name"`
+				Kind []string `json:"kind"`
+			} `json:"targets"`
+		} `json:"packages"`
+		Members []string `json:"workspace_members"`
+		Root    string   `json:"workspace_root"`
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nil, fmt.Errorf("cargo metadata: %w", err)
+	}
+	var out []libPackage
+	for _, p := range meta.Packages {
+		if !slices.Contains(meta.Members, p.ID) {
+			continue
+		}
+		for _, t := range p.Targets {
+			if slices.Contains(t.Kind, "lib") || slices.Contains(t.Kind, "rlib") {
+				rel, err := filepath.Rel(meta.Root, filepath.Dir(p.ManifestPath))
+				if err != nil || !filepath.IsLocal(rel) && rel != "." {
+					break
+				}
+				out = append(out, libPackage{name: p.Name, lib: strings.ReplaceAll(t.Name, "-", "_"), dir: filepath.ToSlash(rel)})
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// semverChecks compares the public API of base and head for each library
+// package owning a changed Rust file, and reports a break that the version
+// change does not cover on the package's `version` line.
+func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []review.Diagnostic {
+	if !in.cfg.SemverCheck() || !in.analysed {
+		return nil
+	}
+	rsFiles := apiFiles(ctx, in)
+	if len(rsFiles) == 0 {
+		return nil // the public API cannot have changed
+	}
+	if !cargo.NightlyAvailable() {
+		depth.Notes = append(depth.Notes, "Semver check skipped: no nightly toolchain is installed (rustdoc's JSON output needs one).")
+		return nil
+	}
+	headCopts := semverOptions(in.copts)
+	members, err := libMembers(ctx, in.src, headCopts)
+	if err != nil {
+		slog.Warn("semver check", "err", err)
+		depth.Notes = append(depth.Notes, "Semver check skipped: cargo metadata failed on the head.")
+		return nil
+	}
+	var diags []review.Diagnostic
+	var base *baseTree
+	defer func() {
+		if base != nil {
+			base.remove()
+		}
+	}()
+	for _, m := range members {
+		if !owns(m.dir, rsFiles) {
+			continue
+		}
+		headJSON, err := cargo.RustdocJSON(ctx, in.src, m.name, m.lib, headCopts)
+		var headAPI *semvercheck.API
+		if err == nil {
+			headAPI, err = semvercheck.ParseRustdoc(headJSON)
+		}
+		if err != nil {
+			slog.Warn("semver check: head", "package", m.name, "err", err)
+			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the head.", review.CodeSpan(m.name)))
+			continue
+		}
+		baseAPI, ok, err := baseAPIOf(ctx, in, m, &base)
+		if err != nil {
+			slog.Warn("semver check: base", "package", m.name, "err", err)
+			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the base.", review.CodeSpan(m.name)))
+			continue
+		}
+		if !ok {
+			continue // a new package: nothing to break
+		}
+		v, err := semvercheck.Judge(semvercheck.Breaks(baseAPI, headAPI), baseAPI.Version, headAPI.Version)
+		if err != nil || v.OK {
+			continue
+		}
+		d := review.Diagnostic{Source: review.SourceSemver, Rule: "semver", Severity: review.SeverityWarning,
+			Message: v.Message(m.name, baseAPI.Version, headAPI.Version)}
+		manifest := path.Join(m.dir, "Cargo.toml")
+		if line := versionLine(in.heads, manifest); line > 0 {
+			d.Spans = []review.Span{{Path: manifest, LineStart: line, LineEnd: line, ColumnStart: 1, ColumnEnd: 1, Primary: true}}
+		}
+		diags = append(diags, d)
+	}
+	return diags
+}
+
+// semverOptions runs rustdoc in a target dir of its own (nightly artefacts
+// would evict clippy's) with the same cargo home.
+func semverOptions(copts cargo.Options) cargo.Options {
+	if copts.CargoHome == "" {
+		copts.CargoHome = filepath.Join(copts.TargetDir, "cargo-home")
+	}
+	copts.TargetDir = filepath.Join(copts.TargetDir, "semver")
+	copts.Packages = nil
+	return copts
+}
+
+// owns reports a file under dir.
+func owns(dir string, files []string) bool {
+	for _, f := range files {
+		if dir == "." || strings.HasPrefix(f, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// baseTree is the base revision exported for rustdoc, made on first need.
+type baseTree struct {
+	dir     string
+	members []libPackage
+}
+
+func (b *baseTree) remove() { os.RemoveAll(b.dir) }
+
+// baseAPIOf returns the base's public API of package m: from the cache of
+// the base revision, or by running rustdoc on the exported base (trusted,
+// but run in the sandbox all the same). ok is false when the base has no
+// such library.
+func baseAPIOf(ctx context.Context, in depthInput, m libPackage, base **baseTree) (*semvercheck.API, bool, error) {
+	cacheFile := filepath.Join(semverCacheDir(in.copts.TargetDir), in.baseSHA+"-"+m.name+".json")
+	if data, err := os.ReadFile(cacheFile); err == nil {
+		var cached struct {
+			Missing bool             `json:"missing"`
+			API     *semvercheck.API `json:"api"`
+		}
+		if json.Unmarshal(data, &cached) == nil && (cached.Missing || cached.API != nil) {
+			return cached.API, !cached.Missing, nil
+		}
+	}
+	copts := semverOptions(in.copts)
+	if *base == nil {
+		dir, err := os.MkdirTemp("", "symposium-semver-base-")
+		if err != nil {
+			return nil, false, err
+		}
+		*base = &baseTree{dir: dir}
+		if err := gitrepo.ExportTree(ctx, in.req.RepoDir, in.baseSHA, dir); err != nil {
+			return nil, false, err
+		}
+		if (*base).members, err = libMembers(ctx, dir, copts); err != nil {
+			return nil, false, err
+		}
+	}
+	var api *semvercheck.API
+	for _, bm := range (*base).members {
+		if bm.name != m.name {
+			continue
+		}
+		data, err := cargo.RustdocJSON(ctx, (*base).dir, bm.name, bm.lib, copts)
+		if err != nil {
+			return nil, false, err
+		}
+		if api, err = semvercheck.ParseRustdoc(data); err != nil {
+			return nil, false, err
+		}
+	}
+	if data, err := json.Marshal(map[string]any{"missing": api == nil, "api": api}); err == nil {
+		if err := os.MkdirAll(filepath.Dir(cacheFile), 0o700); err == nil {
+			_ = os.WriteFile(cacheFile, data, 0o600)
+		}
+	}
+	return api, api != nil, nil
+}
+
+// semverCacheDir holds the base APIs, beside the target dir rather than in
+// it: the sandbox can write the target dir, and a pull request must not
+// plant the base API another review reads.
+func semverCacheDir(targetDir string) string {
+	return filepath.Clean(targetDir) + ".semver-cache"
+}
+
+var versionKeyRE = regexp.MustCompile(`^\s*version\s*(=|\.)`)
+
+// versionLine finds the `version` key of the [package] table of a head
+// manifest; 0 when there is none.
+func versionLine(heads *headFiles, manifest string) int {
+	src, ok := heads.read(manifest)
+	if !ok {
+		return 0
+	}
+	section := ""
+	for i, l := range strings.Split(string(src), "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "[") {
+			section = strings.Trim(t, "[] ")
+			continue
+		}
+		if section == "package" && versionKeyRE.MatchString(l) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// apiFiles returns the changed library sources whose change may reach the
+// public API: new, deleted or renamed files, and files with a changed line
+// outside function bodies (in the head for added lines, in the base for
+// removed ones).
+func apiFiles(ctx context.Context, in depthInput) []string {
+	var out []string
+	for _, f := range in.diff.Files {
+		p := f.Path()
+		if !semvercheck.LibSource(p) && !semvercheck.LibSource(f.OldPath) {
+			continue
+		}
+		if f.IsNew || f.IsDelete || f.IsRename || f.IsBinary {
+			out = append(out, p)
+			continue
+		}
+		var added, removed []int
+		for _, h := range f.Hunks {
+			for _, l := range h.Lines {
+				switch l.Kind {
+				case review.LineAdded:
+					added = append(added, l.NewLine)
+				case review.LineDeleted:
+					removed = append(removed, l.OldLine)
+				}
+			}
+		}
+		if src, ok := in.heads.read(p); len(added) > 0 && (!ok || semvercheck.OutsideFnBodies(src, added)) {
+			out = append(out, p)
+			continue
+		}
+		if len(removed) > 0 {
+			src, ok, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, f.OldPath)
+			if err != nil || !ok || semvercheck.OutsideFnBodies(src, removed) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

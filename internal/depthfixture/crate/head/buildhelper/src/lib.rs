@@ -1,0 +1,4 @@
+/// Helps.
+pub fn help() -> usize {
+    0
+}
