@@ -40,3 +40,16 @@ func TestParseCompileErrorLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactNote(t *testing.T) {
+	for in, want := range map[string]string{
+		"expected enum `Option<_>`\n   found enum `Option<&_>`": "expected enum `Option<_>`, found enum `Option<&_>`",
+		"function defined here":                                 "function defined here",
+		"consider this:\n    let x = 1;\n    x":                 "consider this:\n    let x = 1;\n    x",
+		"expected a\nfound b\nand more":                         "expected a\nfound b\nand more",
+	} {
+		if got := compactNote(in); got != want {
+			t.Errorf("compactNote(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

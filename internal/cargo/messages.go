@@ -134,17 +134,15 @@ func convert(m compilerMessage, root string) (review.Diagnostic, bool) {
 	return d, true
 }
 
-// compactNote puts a child message of several lines on one, as rustc's
-// "expected struct `String`\n   found reference `&str`" becomes
-// "expected struct `String`, found reference `&str`".
+// compactNote puts rustc's two-line "expected X\n   found Y" note on one
+// line ("expected X, found Y"); other messages are kept as they are.
 func compactNote(msg string) string {
-	var parts []string
-	for _, l := range strings.Split(msg, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
+	expected, found, ok := strings.Cut(msg, "\n")
+	if found = strings.TrimSpace(found); ok && strings.HasPrefix(expected, "expected ") &&
+		strings.HasPrefix(found, "found ") && !strings.Contains(found, "\n") {
+		return expected + ", " + found
 	}
-	return strings.Join(parts, ", ")
+	return msg
 }
 
 // severity maps rustc's levels onto the three a finding can have.

@@ -39,11 +39,19 @@ func (s *Server) ReviewThreads(fullName string, number int) []Thread {
 		return nil
 	}
 	threads, head, base := s.threadsOf(rp, number)
-	ctx := context.Background()
+	d := diffs{s: s, rp: rp, base: base, files: map[string][]*gitdiff.File{}}
 	for i := range threads {
-		threads[i].Outdated = s.outdated(ctx, rp, base, head, threads[i].Comments[0])
+		threads[i].Outdated = d.outdated(head, threads[i].Comments[0])
 	}
 	return threads
+}
+
+// diffs computes the diffs from a pull request's base once per head.
+type diffs struct {
+	s     *Server
+	rp    *repo
+	base  string
+	files map[string][]*gitdiff.File
 }
 
 // threadsOf groups a pull request's review comments into threads and
@@ -79,25 +87,29 @@ func threadID(rootID int64) string { return "PRRT_" + strconv.FormatInt(rootID, 
 // outdated tells whether the head no longer shows the root comment's line
 // with the text it had in the commit the comment was made on. Comments on
 // the base side (LEFT) are never outdated here.
-func (s *Server) outdated(ctx context.Context, rp *repo, base, head string, root *github.PullRequestComment) bool {
+func (d diffs) outdated(head string, root *github.PullRequestComment) bool {
 	commit := root.GetOriginalCommitID()
 	if commit == "" || commit == head || root.GetSide() == "LEFT" {
 		return false
 	}
-	was, ok := s.rightLine(ctx, rp, base, commit, root.GetPath(), root.GetOriginalLine())
+	was, ok := d.rightLine(commit, root.GetPath(), root.GetOriginalLine())
 	if !ok {
 		return true
 	}
-	now, ok := s.rightLine(ctx, rp, base, head, root.GetPath(), root.GetOriginalLine())
+	now, ok := d.rightLine(head, root.GetPath(), root.GetOriginalLine())
 	return !ok || now != was
 }
 
 // rightLine returns the text of a line of the head side of the diff
 // base..head, and false when the diff does not show it.
-func (s *Server) rightLine(ctx context.Context, rp *repo, base, head, path string, line int) (string, bool) {
-	_, files, err := s.diff(ctx, rp, base, head)
-	if err != nil {
-		return "", false
+func (d diffs) rightLine(head, path string, line int) (string, bool) {
+	files, ok := d.files[head]
+	if !ok {
+		var err error
+		if _, files, err = d.s.diff(context.Background(), d.rp, d.base, head); err != nil {
+			return "", false
+		}
+		d.files[head] = files
 	}
 	for _, f := range files {
 		if f.NewName != path || f.IsDelete {
