@@ -45,6 +45,12 @@ type Request struct {
 	// CheckoutDir is a scratch copy of the head checkout; only the acp
 	// backend uses it, and it never writes there.
 	CheckoutDir string
+	// Skills are the skills that apply to the repository (see
+	// internal/skills): the prompt indexes them (bodies through the skill
+	// tool) or, without Tools, inlines them within the budget.
+	Skills []Skill
+	// Tools are the Rust tools the agent may call; nil means none.
+	Tools Tools
 }
 
 // Response is the agent's answer, in the documented schema (see Schema).

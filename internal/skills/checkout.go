@@ -47,27 +47,33 @@ func (c Checkout) CargoHome() string {
 	return filepath.Join(c.Cargo.TargetDir, "cargo-home")
 }
 
+// SourceRoots are the directories of the cargo home that hold dependency
+// sources (registry/src, git/checkouts), symlinks resolved.
+func (c Checkout) SourceRoots() []string {
+	home := realPath(c.CargoHome())
+	return []string{filepath.Join(home, "registry", "src"), filepath.Join(home, "git", "checkouts")}
+}
+
+// realPath makes p absolute with symlinks resolved, as far as it can.
+func realPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
+	}
+	return p
+}
+
 // Load reads the workspace with cargo metadata and discovers its skills.
 func Load(ctx context.Context, c Checkout) (Workspace, Set, error) {
 	ws, err := LoadWorkspace(ctx, c.Dir, c.Cargo)
 	if err != nil {
 		return Workspace{}, Set{}, err
 	}
-	home := c.CargoHome()
-	if abs, err := filepath.Abs(home); err == nil {
-		home = abs
-	}
-	if real, err := filepath.EvalSymlinks(home); err == nil {
-		home = real
-	}
-	dir := c.Dir
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
 	set, err := Discover(ctx, Input{
-		Workspace: ws, CheckoutDir: dir, RepoDir: c.RepoDir, Base: c.Base,
-		SourceRoots:  []string{filepath.Join(home, "registry", "src"), filepath.Join(home, "git", "checkouts")},
-		OperatorDirs: c.OperatorDirs,
+		Workspace: ws, CheckoutDir: realPath(c.Dir), RepoDir: c.RepoDir, Base: c.Base,
+		SourceRoots: c.SourceRoots(), OperatorDirs: c.OperatorDirs,
 	})
 	return ws, set, err
 }
