@@ -99,6 +99,7 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	if req.CheckoutDir == "" {
 		return Response{}, errors.New("agent acp: the request has no checkout directory")
 	}
+	req.Tools = nil // not bridged to ACP agents yet: skill bodies are inlined
 	p, err := BuildPrompt(req)
 	if err != nil {
 		return Response{}, err

@@ -107,3 +107,32 @@ func usesCrate(code, crate string) bool {
 	re := regexp.MustCompile(`(^|[^\w:])` + ident + `::|\b(use|extern crate)\s+` + ident + `\b`)
 	return re.MatchString(code)
 }
+
+// toolLoop bounds the tool calls of one native tool-use conversation: at
+// most MaxToolCalls calls, and tool results count against the prompt's
+// token budget.
+type toolLoop struct {
+	tools  Tools
+	budget int // tokens left for tool results
+	calls  int
+	rounds int
+}
+
+func newToolLoop(req Request, p Prompt) *toolLoop {
+	return &toolLoop{tools: req.Tools, budget: budgetOf(req) - p.Tokens}
+}
+
+// done reports that no more tool calls are allowed.
+func (l *toolLoop) done() bool { return l.tools == nil || l.calls >= MaxToolCalls || l.budget <= 0 }
+
+// call runs one tool call within the bounds.
+func (l *toolLoop) call(ctx context.Context, name string, args json.RawMessage) (string, bool) {
+	if l.done() {
+		return "No more tool calls: submit the review now.", true
+	}
+	l.calls++
+	text, isErr := l.tools.Call(ctx, name, args)
+	text = capResult(text)
+	l.budget -= EstimateTokens(text)
+	return text, isErr
+}
