@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/cratetools"
 	"github.com/symposium-dev/symposium/internal/skills"
@@ -31,6 +32,7 @@ func serveMCP(ctx context.Context, args []string, in io.ReadCloser, out io.Write
 	fs.SetOutput(stderr)
 	repo := fs.String("repo", ".", "the git repository")
 	rev := fs.String("rev", "HEAD", "the revision the tools look at (its dependencies, skills and sources)")
+	connect := fs.String("connect", "", "bridge stdio to the tools served on this unix socket (what an ACP agent runs) instead of serving them")
 	local := addLocalFlags(fs, "where target and source directories persist between runs", "tools")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: symposium mcp [--repo DIR] [--rev REV] [--sandbox bwrap|none]")
@@ -46,6 +48,9 @@ func serveMCP(ctx context.Context, args []string, in io.ReadCloser, out io.Write
 	usageErr := usageErrorf(fs, stderr)
 	if fs.NArg() > 0 {
 		return usageErr("unexpected arguments %q", fs.Args())
+	}
+	if *connect != "" {
+		return agent.ServeBridge(ctx, *connect, in, out)
 	}
 	co, unlock, err := localCheckout(ctx, local, *repo, *rev, usageErr)
 	if err != nil {

@@ -56,6 +56,10 @@ type Config struct {
 	// SkillDirs are the operator's skill directories (SYMPOSIUM_SKILLS,
 	// colon-separated), searched besides the crates' and the repository's.
 	SkillDirs []string
+	// MCPBridge is the command an ACP agent starts (in its sandbox) to reach
+	// the Rust tools over MCP; the socket path is appended. nil means
+	// DefaultMCPBridge; empty (non-nil) means no tools for ACP agents.
+	MCPBridge []string
 	// Runner is the sandbox the ACP agent and its cargo terminals run in;
 	// nil means a bwrap sandbox with default limits.
 	Runner sandbox.Runner
