@@ -40,7 +40,9 @@ func TestACPAgentUsesToolsOverMCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	box := cratetools.New(cratetools.Config{Workspace: ws, Skills: set, HeadDir: repo.Dir, SourceRoots: co.SourceRoots(),
-		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) { return cargo.Clippy(ctx, dir, opts) }})
+		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
+			return cargo.Clippy(ctx, dir, opts)
+		}})
 	var list []agent.Skill
 	for _, s := range set.Skills {
 		list = append(list, agent.Skill{Name: s.Name, Description: s.Description, Crates: s.Crates, Body: s.Body})
