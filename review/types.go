@@ -128,6 +128,11 @@ type Stats struct {
 	AgentTokensIn  int64   `json:"agent_tokens_in,omitempty"`
 	AgentTokensOut int64   `json:"agent_tokens_out,omitempty"`
 	AgentCostUSD   float64 `json:"agent_cost_usd,omitempty"`
+	// Skills the agent was offered (indexed or inlined) and loaded, and
+	// the tool calls it made.
+	AgentSkillsOffered int `json:"agent_skills_offered,omitempty"`
+	AgentSkillsLoaded  int `json:"agent_skills_loaded,omitempty"`
+	AgentToolCalls     int `json:"agent_tool_calls,omitempty"`
 }
 
 // Result is a whole review, in the JSON contract.

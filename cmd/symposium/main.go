@@ -31,6 +31,8 @@ var commands = []command{
 	{"worker", "run a worker only", runWorker},
 	{"review", "review a local Rust repository between two revisions", runReview},
 	{"fix", "fix what the review finds in a local repository", runFix},
+	{"skills", "list the agent skills that apply to a local repository", runSkills},
+	{"mcp", "serve the agent's Rust tools over MCP (stdio) for a local repository", runMCP},
 	{"demo", "run the whole bot against a fake GitHub and print what it posts", runDemo},
 	{"app", "GitHub App helpers (`app manifest --url URL`)", runApp},
 	{"redeliver", "ask GitHub to redeliver failed webhook deliveries", runRedeliver},

@@ -66,7 +66,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if _, err := analysis.Augment(ctx, &res, analysis.AgentStep{
-		Agent: ag, Backend: agentCfg.Backend, TokenBudget: agentCfg.TokenBudget,
+		Agent: ag, Backend: agentCfg.Backend, TokenBudget: agentCfg.TokenBudget, SkillDirs: agentCfg.SkillDirs,
 		RepoDir: repoDir, Base: *base, Head: *head, SourceDir: dirs.source,
 		Runner: runner, TargetDir: dirs.target, CargoHome: dirs.home,
 	}); err != nil {

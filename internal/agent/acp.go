@@ -44,6 +44,7 @@ const agentHome = "/home/sandbox"
 // own API key, and a scratch copy of the checkout as its working directory.
 type ACP struct {
 	args     []string
+	bridge   []string
 	passEnv  []string
 	readOnly []string
 	runner   sandbox.Runner
@@ -66,6 +67,16 @@ func NewACP(cfg Config) (*ACP, error) {
 	a := &ACP{args: args, runner: runner, readOnly: append([]string(nil), cfg.ReadOnly...)}
 	if filepath.IsAbs(args[0]) {
 		a.readOnly = append(a.readOnly, filepath.Dir(args[0]))
+	}
+	a.bridge = cfg.MCPBridge
+	if a.bridge == nil {
+		a.bridge = DefaultMCPBridge()
+	}
+	if len(a.bridge) > 0 {
+		if !filepath.IsAbs(a.bridge[0]) {
+			return nil, fmt.Errorf("agent acp: the MCP bridge command %q is not an absolute path", a.bridge[0])
+		}
+		a.readOnly = append(a.readOnly, filepath.Dir(a.bridge[0]))
 	}
 	for _, name := range append(append([]string(nil), agentEnvAllowed...), cfg.PassEnv...) {
 		if secretEnv(name) {
@@ -98,6 +109,9 @@ func (a *ACP) env() []string {
 func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	if req.CheckoutDir == "" {
 		return Response{}, errors.New("agent acp: the request has no checkout directory")
+	}
+	if len(a.bridge) == 0 {
+		req.Tools = nil // no bridge: skill bodies are inlined
 	}
 	p, err := BuildPrompt(req)
 	if err != nil {
@@ -168,7 +182,11 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	}); err != nil {
 		return Response{}, fmt.Errorf("%w: acp initialize: %w", ErrUnavailable, err)
 	}
-	sess, err := conn.NewSession(ctx, acp.NewSessionRequest{Cwd: work, McpServers: []acp.McpServer{}})
+	servers, err := a.serveTools(runCtx, req.Tools, ioDir)
+	if err != nil {
+		return Response{}, fmt.Errorf("agent acp: %w", err)
+	}
+	sess, err := conn.NewSession(ctx, acp.NewSessionRequest{Cwd: work, McpServers: servers})
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: acp session/new: %w", ErrUnavailable, err)
 	}

@@ -48,6 +48,12 @@ type Request struct {
 	// Unsafe lists the unsafe code the pull request adds, with its SAFETY
 	// comments (untrusted); the agent is asked to check each argument.
 	Unsafe []review.UnsafeItem
+	// Skills are the skills that apply to the repository (see
+	// internal/skills): the prompt indexes them (bodies through the skill
+	// tool) or, without Tools, inlines them within the budget.
+	Skills []Skill
+	// Tools are the Rust tools the agent may call; nil means none.
+	Tools Tools
 }
 
 // Response is the agent's answer, in the documented schema (see Schema).

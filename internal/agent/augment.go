@@ -81,6 +81,10 @@ type AugmentResult struct {
 	Dropped Dropped
 	// Omitted lists what the token budget left out of the prompt.
 	Omitted []string
+	// SkillsOffered counts the skills the prompt indexed or inlined,
+	// SkillsLoaded those whose bodies the agent read (through the skill
+	// tool, or inlined), ToolCalls the tool calls it made.
+	SkillsOffered, SkillsLoaded, ToolCalls int
 	// Err is the agent's failure when Status is StatusUnavailable.
 	Err error
 }
@@ -136,6 +140,11 @@ func Augment(ctx context.Context, a Agent, in AugmentInput) (AugmentResult, erro
 
 	resp, err := a.Review(ctx, in.Request)
 	usage := resp.Usage
+	calls, loaded := 0, p.SkillsInlined
+	if in.Request.Tools != nil {
+		c, l := in.Request.Tools.Counts()
+		calls, loaded = c, loaded+l
+	}
 	recordUsage(ctx, backend, usage)
 	if in.Daily != nil && usage.Total() > 0 {
 		if err := in.Daily.Add(context.WithoutCancel(ctx), in.Installation, now(), usage.Total()); err != nil {
@@ -146,11 +155,13 @@ func Augment(ctx context.Context, a Agent, in AugmentInput) (AugmentResult, erro
 		reviewsTotal.WithLabelValues(backend, "unavailable").Inc()
 		slog.WarnContext(ctx, "agent unavailable", "backend", backend, "err", err)
 		return AugmentResult{Status: StatusUnavailable, Usage: usage, Err: err, Omitted: p.Omitted,
+			SkillsOffered: p.SkillsOffered, SkillsLoaded: loaded, ToolCalls: calls,
 			Note: "Agent: unavailable (" + shortError(err) + "); this is the built-in review alone."}, nil
 	}
 	reviewsTotal.WithLabelValues(backend, "ok").Inc()
 
-	res := AugmentResult{Status: StatusOK, Usage: usage, Omitted: p.Omitted}
+	res := AugmentResult{Status: StatusOK, Usage: usage, Omitted: p.Omitted,
+		SkillsOffered: p.SkillsOffered, SkillsLoaded: loaded, ToolCalls: calls}
 	v := validate(d, resp, in.Limits)
 	res.Dropped.OffDiff, res.Dropped.Rejected, res.Dropped.OverCap = len(v.offDiff), len(v.rejected), v.overCap
 	for _, c := range v.comments {

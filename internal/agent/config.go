@@ -53,6 +53,13 @@ type Config struct {
 	// ReadOnly lists extra host directories the ACP agent may read (its
 	// installation, e.g. node_modules); the command's own directory is added.
 	ReadOnly []string
+	// SkillDirs are the operator's skill directories (SYMPOSIUM_SKILLS,
+	// colon-separated), searched besides the crates' and the repository's.
+	SkillDirs []string
+	// MCPBridge is the command an ACP agent starts (in its sandbox) to reach
+	// the Rust tools over MCP; the socket path is appended. nil means
+	// DefaultMCPBridge; empty (non-nil) means no tools for ACP agents.
+	MCPBridge []string
 	// Runner is the sandbox the ACP agent and its cargo terminals run in;
 	// nil means a bwrap sandbox with default limits.
 	Runner sandbox.Runner
@@ -74,7 +81,8 @@ func (c Config) maxOutputTokens() int {
 
 // ConfigFromEnv reads SYMPOSIUM_AGENT, SYMPOSIUM_AGENT_MODEL,
 // SYMPOSIUM_AGENT_COMMAND, SYMPOSIUM_AGENT_ENV, SYMPOSIUM_AGENT_READONLY,
-// SYMPOSIUM_AGENT_TOKEN_BUDGET, SYMPOSIUM_AGENT_DAILY_TOKENS, SYMPOSIUM_AGENT_MAX_RETRIES
+// SYMPOSIUM_AGENT_TOKEN_BUDGET, SYMPOSIUM_AGENT_DAILY_TOKENS, SYMPOSIUM_AGENT_MAX_RETRIES,
+// SYMPOSIUM_SKILLS
 // and the SDKs' ANTHROPIC_* and OPENAI_* variables through getenv.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -89,6 +97,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	for _, dir := range strings.Split(getenv("SYMPOSIUM_AGENT_READONLY"), ":") {
 		if dir = strings.TrimSpace(dir); dir != "" {
 			c.ReadOnly = append(c.ReadOnly, dir)
+		}
+	}
+	for _, dir := range strings.Split(getenv("SYMPOSIUM_SKILLS"), ":") {
+		if dir = strings.TrimSpace(dir); dir != "" {
+			c.SkillDirs = append(c.SkillDirs, dir)
 		}
 	}
 	for _, name := range strings.Split(getenv("SYMPOSIUM_AGENT_ENV"), ",") {

@@ -69,13 +69,18 @@ func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
 		Model:      anthropic.Model(a.model),
 		MaxTokens:  a.maxTokens,
 		System:     []anthropic.TextBlockParam{{Text: p.System}},
-		Tools:      []anthropic.ToolUnionParam{{OfTool: &tool}},
+		Tools:      append([]anthropic.ToolUnionParam{{OfTool: &tool}}, anthropicTools(req.Tools)...),
 		ToolChoice: anthropic.ToolChoiceParamOfTool(toolName),
 		Messages:   []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(p.User))},
 	}
+	if req.Tools != nil {
+		// The model may look things up before it submits the review.
+		params.ToolChoice = anthropic.ToolChoiceUnionParam{OfAny: &anthropic.ToolChoiceAnyParam{}}
+	}
+	loop := newToolLoop(req, p)
 	var usage Usage
 	var lastErr error
-	for round := 0; round < 2; round++ {
+	for repairs := 0; ; {
 		msg, err := a.client.Messages.New(ctx, params)
 		if err != nil {
 			return Response{Usage: usage}, fmt.Errorf("%w: anthropic messages: %w", ErrUnavailable, err)
@@ -83,26 +88,68 @@ func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
 		u := Usage{InputTokens: msg.Usage.InputTokens + msg.Usage.CacheReadInputTokens + msg.Usage.CacheCreationInputTokens, OutputTokens: msg.Usage.OutputTokens}
 		usage = usage.Add(priced(a.model, u))
 		var resp Response
-		toolID := ""
+		submitted := false
 		lastErr = fmt.Errorf("no %s tool call in the answer", toolName)
+		var results []anthropic.ContentBlockParamUnion
 		for _, block := range msg.Content {
-			if block.Type == "tool_use" && block.Name == toolName {
-				toolID = block.ID
-				resp, lastErr = ParseResponse(block.Input)
-				break
+			if block.Type != "tool_use" {
+				continue
 			}
+			if block.Name == toolName {
+				submitted = true
+				resp, lastErr = ParseResponse(block.Input)
+				results = append(results, anthropic.NewToolResultBlock(block.ID, resultText(lastErr), lastErr != nil))
+				continue
+			}
+			text, isErr := loop.call(ctx, block.Name, block.Input)
+			results = append(results, anthropic.NewToolResultBlock(block.ID, text, isErr))
 		}
-		if lastErr == nil {
+		if submitted && lastErr == nil {
 			resp.Usage = usage
 			return resp, nil
 		}
-		reply := anthropic.NewUserMessage(anthropic.NewTextBlock(repairText(lastErr)))
-		if toolID != "" {
-			reply = anthropic.NewUserMessage(anthropic.NewToolResultBlock(toolID, repairText(lastErr), true))
+		if submitted || len(results) == 0 {
+			if repairs++; repairs > 1 {
+				break
+			}
+			if len(results) == 0 {
+				results = append(results, anthropic.NewTextBlock(repairText(lastErr)))
+			}
 		}
-		params.Messages = append(params.Messages, msg.ToParam(), reply)
+		if loop.rounds++; loop.rounds > MaxToolCalls+2 {
+			break
+		}
+		if loop.done() {
+			params.ToolChoice = anthropic.ToolChoiceParamOfTool(toolName)
+		}
+		params.Messages = append(params.Messages, msg.ToParam(), anthropic.NewUserMessage(results...))
 	}
 	return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+}
+
+// resultText is the tool result for a submitted answer.
+func resultText(err error) string {
+	if err != nil {
+		return repairText(err)
+	}
+	return "ok"
+}
+
+// anthropicTools converts the lookup tools to Anthropic tool definitions.
+func anthropicTools(t Tools) []anthropic.ToolUnionParam {
+	if t == nil {
+		return nil
+	}
+	var out []anthropic.ToolUnionParam
+	for _, spec := range t.Specs() {
+		req, _ := spec.InputSchema["required"].([]string)
+		out = append(out, anthropic.ToolUnionParam{OfTool: &anthropic.ToolParam{
+			Name:        spec.Name,
+			Description: anthropic.String(spec.Description),
+			InputSchema: anthropic.ToolInputSchemaParam{Properties: spec.InputSchema["properties"], Required: req},
+		}})
+	}
+	return out
 }
 
 // OpenAI is the backend of SYMPOSIUM_AGENT=openai: Chat Completions with a
@@ -146,15 +193,33 @@ func (o *OpenAI) Review(ctx context.Context, req Request) (Response, error) {
 		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
 			JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: "review", Strict: openai.Bool(true), Schema: schemaMap()},
 		}},
+		Tools: openAITools(req.Tools),
 	}
+	loop := newToolLoop(req, p)
 	var usage Usage
 	var lastErr error
-	for round := 0; round < 2; round++ {
+	for repairs := 0; ; {
 		c, err := o.client.Chat.Completions.New(ctx, params)
 		if err != nil {
 			return Response{Usage: usage}, fmt.Errorf("%w: openai chat completions: %w", ErrUnavailable, err)
 		}
 		usage = usage.Add(priced(o.model, Usage{InputTokens: c.Usage.PromptTokens, OutputTokens: c.Usage.CompletionTokens}))
+		if len(c.Choices) > 0 && len(c.Choices[0].Message.ToolCalls) > 0 {
+			msg := c.Choices[0].Message
+			params.Messages = append(params.Messages, msg.ToParam())
+			for _, tc := range msg.ToolCalls {
+				text, _ := loop.call(ctx, tc.Function.Name, json.RawMessage(tc.Function.Arguments))
+				params.Messages = append(params.Messages, openai.ToolMessage(text, tc.ID))
+			}
+			if loop.rounds++; loop.rounds > MaxToolCalls+2 {
+				lastErr = fmt.Errorf("no answer after %d tool rounds", loop.rounds)
+				break
+			}
+			if loop.done() {
+				params.Tools = nil // answer now
+			}
+			continue
+		}
 		content := ""
 		if len(c.Choices) > 0 {
 			content = c.Choices[0].Message.Content
@@ -169,7 +234,26 @@ func (o *OpenAI) Review(ctx context.Context, req Request) (Response, error) {
 			resp.Usage = usage
 			return resp, nil
 		}
+		if repairs++; repairs > 1 {
+			break
+		}
 		params.Messages = append(params.Messages, openai.AssistantMessage(content), openai.UserMessage(repairText(lastErr)))
 	}
 	return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+}
+
+// openAITools converts the lookup tools to function definitions.
+func openAITools(t Tools) []openai.ChatCompletionToolUnionParam {
+	if t == nil {
+		return nil
+	}
+	var out []openai.ChatCompletionToolUnionParam
+	for _, spec := range t.Specs() {
+		out = append(out, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+			Name:        spec.Name,
+			Description: openai.String(spec.Description),
+			Parameters:  shared.FunctionParameters(spec.InputSchema),
+		}))
+	}
+	return out
 }

@@ -3,12 +3,16 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/cargo"
+	"github.com/symposium-dev/symposium/internal/cratetools"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
+	"github.com/symposium-dev/symposium/internal/skills"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -32,6 +36,8 @@ type AgentStep struct {
 	TargetDir string
 	// CargoHome is the review's cargo home (see Request.CargoHome).
 	CargoHome string
+	// SkillDirs are the operator's skill directories (SYMPOSIUM_SKILLS).
+	SkillDirs []string
 	// Installation, Daily and DailyLimit enforce the per-installation
 	// daily token budget (zero values: none).
 	Installation int64
@@ -65,20 +71,27 @@ func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.Aug
 		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
 	}
 	copts := cargo.Options{Runner: step.Runner, TargetDir: step.TargetDir, CargoHome: step.CargoHome, LintArgs: cfg.LintArgs(), ExtraArgs: cfg.Clippy.ExtraArgs}
+	check := func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
+		return cargo.Clippy(ctx, dir, copts)
+	}
+	instructions, err := repositoryInstructions(ctx, cfg.Agent.Instructions, step.RepoDir, res.BaseSHA)
+	if err != nil {
+		return agent.AugmentResult{}, fmt.Errorf("agent step: %w", err)
+	}
+	skillList, tools := agentTools(ctx, step, res.BaseSHA, copts, check)
 	diags := agent.FindingsAsDiagnostics(res.Findings)
 	aug, err := agent.Augment(ctx, step.Agent, agent.AugmentInput{
 		Backend: step.Backend,
 		Request: agent.Request{
 			Title: step.Title, Body: step.Body, Diff: string(rawDiff), Findings: diags,
-			Instructions: cfg.Agent.Instructions, HeadFile: headFileIn(step.SourceDir),
+			Instructions: instructions, HeadFile: headFileIn(step.SourceDir),
 			TokenBudget: step.TokenBudget, CheckoutDir: step.SourceDir,
 			Unsafe: unsafeForPrompt(cfg, rawDiff, step.SourceDir),
+			Skills: skillList, Tools: tools,
 		},
-		HeadDir:  step.SourceDir,
-		Baseline: diags,
-		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {
-			return cargo.Clippy(ctx, dir, copts)
-		},
+		HeadDir:      step.SourceDir,
+		Baseline:     diags,
+		Check:        check,
 		Installation: step.Installation,
 		Daily:        step.Daily,
 		DailyLimit:   step.DailyLimit,
@@ -105,6 +118,9 @@ func mergeAgent(res *review.Result, aug agent.AugmentResult) {
 	}
 	res.SetAgentReview(review.AgentReview{Summary: aug.Summary, Note: aug.Note})
 	res.Stats.Comments = len(res.Comments)
+	res.Stats.AgentSkillsOffered += aug.SkillsOffered
+	res.Stats.AgentSkillsLoaded += aug.SkillsLoaded
+	res.Stats.AgentToolCalls += aug.ToolCalls
 	res.Stats.AgentTokensIn += aug.Usage.InputTokens
 	res.Stats.AgentTokensOut += aug.Usage.OutputTokens
 	if aug.Usage.CostKnown {
@@ -119,4 +135,32 @@ func headFileIn(dir string) func(string) ([]byte, bool) {
 		b, err := safefs.ReadFile(dir, p)
 		return b, err == nil
 	}
+}
+
+// repositoryInstructions joins the configuration's [agent] instructions and
+// the maintainers' instruction files (AGENTS.md, CLAUDE.md,
+// .github/copilot-instructions.md) at the base revision.
+func repositoryInstructions(ctx context.Context, configured, repoDir, base string) (string, error) {
+	files, err := skills.RepositoryInstructions(ctx, repoDir, base)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(strings.TrimSpace(configured) + "\n" + files), nil
+}
+
+// agentTools discovers the skills that apply to the head's workspace and
+// builds the agent's Rust tools. A workspace cargo cannot read leaves the
+// agent without skills and tools, not the review without an agent.
+func agentTools(ctx context.Context, step AgentStep, base string, copts cargo.Options, check cratetools.Checker) ([]agent.Skill, agent.Tools) {
+	co := skills.Checkout{Dir: step.SourceDir, RepoDir: step.RepoDir, Base: base, Cargo: copts, OperatorDirs: step.SkillDirs}
+	ws, set, err := skills.Load(ctx, co)
+	if err != nil {
+		slog.WarnContext(ctx, "agent step: no skills or tools for this review", "err", err)
+		return nil, nil
+	}
+	var list []agent.Skill
+	for _, s := range set.Skills {
+		list = append(list, agent.Skill{Name: s.Name, Description: s.Description, Crates: s.Crates, Body: s.Body})
+	}
+	return list, cratetools.New(cratetools.Config{Workspace: ws, Skills: set, HeadDir: step.SourceDir, SourceRoots: co.SourceRoots(), Check: check})
 }

@@ -309,7 +309,7 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	if j.r.opts.Agent != nil {
 		endAgent := observe.Stage(ctx, "agent")
 		aug, err := analysis.Augment(ctx, &res, analysis.AgentStep{
-			Agent: j.r.opts.Agent, Backend: j.r.opts.AgentConfig.Backend, TokenBudget: j.r.opts.AgentConfig.TokenBudget,
+			Agent: j.r.opts.Agent, Backend: j.r.opts.AgentConfig.Backend, TokenBudget: j.r.opts.AgentConfig.TokenBudget, SkillDirs: j.r.opts.AgentConfig.SkillDirs,
 			Title: pr.GetTitle(), Body: pr.GetBody(),
 			RepoDir: co.Dir, Base: co.BaseSHA, Head: co.HeadSHA, SourceDir: source,
 			Runner: j.r.opts.Runner, TargetDir: target, CargoHome: dirs.CargoHome,

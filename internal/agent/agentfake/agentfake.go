@@ -31,8 +31,18 @@ type Reply struct {
 	// for the tool the request forces (or ToolName).
 	ToolInput string
 	ToolName  string
+	// Calls are tool calls the model makes in this turn: Anthropic
+	// tool_use blocks (before any ToolInput block), OpenAI tool_calls.
+	Calls []ToolCall
 	// InputTokens and OutputTokens are the usage reported.
 	InputTokens, OutputTokens int
+}
+
+// ToolCall is one scripted tool call.
+type ToolCall struct {
+	Name string
+	// Input is the raw JSON arguments.
+	Input string
 }
 
 // Request is one request the server received.

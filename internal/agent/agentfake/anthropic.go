@@ -43,6 +43,10 @@ func AnthropicMessage(req Request, rep Reply) map[string]any {
 		content = append(content, map[string]any{"type": "text", "text": rep.Text})
 	}
 	stop := "end_turn"
+	for _, c := range rep.Calls {
+		content = append(content, map[string]any{"type": "tool_use", "id": newID("toolu_"), "name": c.Name, "input": json.RawMessage(c.Input)})
+		stop = "tool_use"
+	}
 	if rep.ToolInput != "" {
 		name := rep.ToolName
 		if name == "" {

@@ -24,11 +24,21 @@ func NewOpenAI(t testing.TB, replies ...Reply) *Server {
 				return
 			}
 			model, _ := req.Body["model"].(string)
+			message := map[string]any{"role": "assistant", "content": rep.Text, "refusal": nil}
+			finish := "stop"
+			if len(rep.Calls) > 0 {
+				var calls []any
+				for _, c := range rep.Calls {
+					calls = append(calls, map[string]any{"id": newID("call_"), "type": "function",
+						"function": map[string]any{"name": c.Name, "arguments": c.Input}})
+				}
+				message["tool_calls"], message["content"], finish = calls, nil, "tool_calls"
+			}
 			writeJSON(w, http.StatusOK, rep.Header, map[string]any{
 				"id": newID("chatcmpl-"), "object": "chat.completion", "created": time.Now().Unix(), "model": model,
 				"choices": []any{map[string]any{
-					"index": 0, "finish_reason": "stop", "logprobs": nil,
-					"message": map[string]any{"role": "assistant", "content": rep.Text, "refusal": nil},
+					"index": 0, "finish_reason": finish, "logprobs": nil,
+					"message": message,
 				}},
 				"usage": map[string]any{
 					"prompt_tokens": rep.InputTokens, "completion_tokens": rep.OutputTokens,

@@ -4,17 +4,24 @@
 // requests, its environment), edits src/lib.rs through fs/write_text_file,
 // reports usage, and answers with a review whose summary lists what it saw.
 //
-// FAKEACP_SCENARIO=malformed makes the first answer break the schema.
+// FAKEACP_SCENARIO=malformed makes the first answer break the schema;
+// FAKEACP_SCENARIO=tools makes it call the skill, read_crate_file and
+// cargo_check tools of the MCP server session/new names, and put their
+// answers in the summary. `fakeacp bridge SOCKET` is the MCP bridge.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
 	acp "github.com/coder/acp-go-sdk"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	symagent "github.com/symposium-dev/symposium/internal/agent"
 )
 
 type agent struct {
@@ -22,6 +29,7 @@ type agent struct {
 	conn      *acp.AgentSideConnection
 	cwd       string
 	turns     int
+	servers   []acp.McpServer
 }
 
 func (a *agent) Initialize(ctx context.Context, p acp.InitializeRequest) (acp.InitializeResponse, error) {
@@ -30,6 +38,7 @@ func (a *agent) Initialize(ctx context.Context, p acp.InitializeRequest) (acp.In
 
 func (a *agent) NewSession(ctx context.Context, p acp.NewSessionRequest) (acp.NewSessionResponse, error) {
 	a.cwd = p.Cwd
+	a.servers = p.McpServers
 	return acp.NewSessionResponse{SessionId: "sess-1"}, nil
 }
 
@@ -85,6 +94,18 @@ func (a *agent) Prompt(ctx context.Context, p acp.PromptRequest) (acp.PromptResp
 	_, err = a.conn.WriteTextFile(ctx, acp.WriteTextFileRequest{SessionId: p.SessionId, Path: "/tmp/evil.rs", Content: "x"})
 	seen = append(seen, "write_outside="+okOr(err))
 
+	if os.Getenv("FAKEACP_SCENARIO") == "tools" {
+		prompt := ""
+		for _, b := range p.Prompt {
+			if b.Text != nil {
+				prompt += b.Text.Text
+			}
+		}
+		for _, marker := range strings.Split(os.Getenv("FAKEACP_PROMPT_MARKERS"), ",") {
+			seen = append(seen, fmt.Sprintf("prompt_has_%s=%v", marker, strings.Contains(prompt, marker)))
+		}
+		seen = append(seen, a.useTools(ctx)...)
+	}
 	answer := fmt.Sprintf(`{"summary": "observations: %s", "comments": [{"path": "src/lib.rs", "line": 2, "start_line": 0, "severity": "warning", "body": "This addition can overflow."}], "patches": []}`, strings.Join(seen, " "))
 	if os.Getenv("FAKEACP_SCENARIO") == "malformed" && a.turns == 1 {
 		answer = `{"summary": 42, "comments": "none"}`
@@ -110,7 +131,57 @@ func okOr(err error) string {
 	return "ok"
 }
 
+// useTools calls three tools of the first stdio MCP server, started as
+// the client of session/new said.
+func (a *agent) useTools(ctx context.Context) []string {
+	if len(a.servers) == 0 || a.servers[0].Stdio == nil {
+		return []string{"mcp=none"}
+	}
+	s := a.servers[0].Stdio
+	client := mcp.NewClient(&mcp.Implementation{Name: "fakeacp", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(s.Command, s.Args...)}, nil)
+	if err != nil {
+		return []string{"mcp=" + err.Error()}
+	}
+	defer cs.Close()
+	var out []string
+	for _, c := range []struct {
+		name string
+		args map[string]any
+	}{
+		{"skill", map[string]any{"name": os.Getenv("FAKEACP_SKILL")}},
+		{"read_crate_file", map[string]any{"crate": "helper", "path": "src/lib.rs"}},
+		{"read_crate_file", map[string]any{"crate": "helper", "path": "../../Cargo.toml"}},
+		{"cargo_check", map[string]any{}},
+	} {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: c.name, Arguments: c.args})
+		if err != nil {
+			out = append(out, c.name+"="+err.Error())
+			continue
+		}
+		text := ""
+		for _, content := range res.Content {
+			if tc, ok := content.(*mcp.TextContent); ok {
+				text += tc.Text
+			}
+		}
+		text = strings.NewReplacer("\n", " ", `"`, "'", `\`, "/").Replace(text)
+		if len(text) > 300 {
+			text = text[:300]
+		}
+		out = append(out, fmt.Sprintf("%s(error=%v)=[%s]", c.name, res.IsError, text))
+	}
+	return out
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "bridge" {
+		if err := symagent.ServeBridge(context.Background(), os.Args[2], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	a := &agent{}
 	a.conn = acp.NewAgentSideConnection(a, os.Stdout, os.Stdin)
 	<-a.conn.Done()
