@@ -196,7 +196,7 @@ func (nr *netRun) start(ctx context.Context, pid int) error {
 		return fmt.Errorf("%w: %w", ErrNoUserNetwork, err)
 	}
 	defer sr.Close()
-	args := []string{"--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3"}
+	args := []string{"--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--ready-fd=3"}
 	args = append(args, strconv.Itoa(pid), slirpDevice)
 	slirp := exec.Command(nr.n.slirp, args...)
 	slirp.ExtraFiles = []*os.File{sw}
