@@ -83,7 +83,7 @@ exec "$@"`
 // netRun is the registry network of one command.
 type netRun struct {
 	n      *registryNet
-	dir    string // holds resolv.conf and hosts for the sandbox
+	dir    string   // holds resolv.conf and hosts for the sandbox
 	routes []string // ip -batch commands
 	slirp  *exec.Cmd
 	// gate (host end of fd 3) releases the script; ready (host end of fd 4)
