@@ -197,6 +197,11 @@ func TestUnprivilegedUIDBoundsProcesses(t *testing.T) {
 		t.Fatalf("write the writable dir: err %v, exit %d, stderr %q", err, res.ExitCode, res.Stderr)
 	}
 
+	res, err = rr.Run(context.Background(), Command{Args: []string{"true"}, Network: true})
+	if err != nil || res.ExitCode != 0 {
+		t.Errorf("registry network as the unprivileged uid: err %v, exit %d, stderr %q", err, res.ExitCode, res.Stderr)
+	}
+
 	m := marker()
 	stop := make(chan struct{})
 	peak := peakProcesses("sleep "+m, stop)
