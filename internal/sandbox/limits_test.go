@@ -254,3 +254,22 @@ func TestCheckTree(t *testing.T) {
 		})
 	}
 }
+
+func TestCgroupMountDir(t *testing.T) {
+	tests := []struct {
+		m    cgroupMount
+		path string
+		want string
+	}{
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/"}, "/", "/sys/fs/cgroup"},
+		{cgroupMount{point: "/sys/fs/cgroup/memory", root: "/"}, "/a/b", "/sys/fs/cgroup/memory/a/b"},
+		// a container without its own cgroup namespace sees host paths
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/docker/abc"}, "/docker/abc", "/sys/fs/cgroup"},
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/docker/abc"}, "/docker/abc/x", "/sys/fs/cgroup/x"},
+	}
+	for _, tt := range tests {
+		if got := tt.m.dir(tt.path); got != tt.want {
+			t.Errorf("%+v.dir(%q) = %q, want %q", tt.m, tt.path, got, tt.want)
+		}
+	}
+}
