@@ -59,11 +59,11 @@ func marker() string {
 	return fmt.Sprintf("%d%d", 880000+time.Now().UnixNano()%99999, markerSeq.Add(1))
 }
 
-// forkBomb starts 300 sleeping processes and then waits for them.
+// forkBomb starts 100 sleeping processes and then waits for them.
 func forkBomb(m string) Command {
 	return Command{
-		Args:    []string{"sh", "-c", `i=0; while [ $i -lt 300 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
-		Timeout: 4 * time.Second,
+		Args:    []string{"sh", "-c", `i=0; while [ $i -lt 100 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
+		Timeout: 2 * time.Second,
 	}
 }
 
@@ -100,7 +100,7 @@ func TestTotalMemoryBoundedByCgroup(t *testing.T) {
 	// 3 processes of 60 MB each under a total of 100 MiB: each alone fits,
 	// together they do not. No per-process limit is set.
 	r := cgroupRunner(t, ModeBwrap, Limits{TotalMemoryBytes: 100 << 20})
-	hog := `perl -e 'my $n = 60000000; my $x = "a" x $n; print "held\n"; sleep 3'`
+	hog := `perl -e 'my $n = 60000000; my $x = "a" x $n; print "held\n"; sleep 2'`
 	tests := []struct {
 		name  string
 		procs int
