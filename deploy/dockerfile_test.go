@@ -85,7 +85,8 @@ func TestDockerfile(t *testing.T) {
 		final[in.cmd] = append(final[in.cmd], in.args)
 	}
 	run := strings.Join(final["RUN"], " ")
-	if m := missing(strings.Fields(run), "bubblewrap", "ca-certificates", "git", "gcc", "libc6-dev"); len(m) > 0 {
+	if m := missing(strings.Fields(run), "bubblewrap", "ca-certificates", "git", "gcc", "libc6-dev",
+		"slirp4netns", "iproute2", "util-linux"); len(m) > 0 {
 		t.Errorf("the runtime image does not install %q", m)
 	}
 	if strings.Contains(run, "curl") {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -83,14 +84,11 @@ func findCgroups() (*cgroupSys, error) {
 	pids, okPids := mounts["pids"]
 	if okMem && okPids {
 		cg := &cgroupSys{version: 1, memDir: mem.dir(own["memory"]), pidsDir: pids.dir(own["pids"])}
-		g, err := cg.create(Limits{TotalMemoryBytes: 1 << 30, MaxProcs: 64})
-		if err == nil {
-			if err := g.remove(); err != nil {
-				return nil, err
-			}
+		if err := cg.try(); err != nil {
+			errs = append(errs, fmt.Errorf("cgroup v1: %w", err))
+		} else {
 			return cg, nil
 		}
-		errs = append(errs, fmt.Errorf("cgroup v1: %w", err))
 	} else {
 		errs = append(errs, errors.New("cgroup v1: memory and pids hierarchies not both mounted"))
 	}
@@ -201,11 +199,27 @@ func cgroup2At(dir string) (*cgroupSys, error) {
 		}
 	}
 	cg := &cgroupSys{version: 2, dir: dir}
-	g, err := cg.create(Limits{TotalMemoryBytes: 1 << 30, MaxProcs: 64})
-	if err != nil {
+	if err := cg.try(); err != nil {
 		return nil, err
 	}
-	return cg, g.remove()
+	return cg, nil
+}
+
+// try creates a cgroup, moves a short-lived process into it and removes it:
+// what every command needs.
+func (cs *cgroupSys) try() error {
+	g, err := cs.create(Limits{TotalMemoryBytes: 1 << 30, MaxProcs: 64})
+	if err != nil {
+		return err
+	}
+	p := exec.Command("sleep", "60")
+	if err := p.Start(); err != nil {
+		return errors.Join(fmt.Errorf("sandbox: start a probe process: %w", err), g.remove())
+	}
+	addErr := g.add(p.Process.Pid)
+	_ = p.Process.Kill()
+	_ = p.Wait()
+	return errors.Join(addErr, g.remove())
 }
 
 func containsString(list []string, s string) bool {

@@ -59,11 +59,11 @@ func marker() string {
 	return fmt.Sprintf("%d%d", 880000+time.Now().UnixNano()%99999, markerSeq.Add(1))
 }
 
-// forkBomb starts 300 sleeping processes and then waits for them.
+// forkBomb starts 100 sleeping processes and then waits for them.
 func forkBomb(m string) Command {
 	return Command{
-		Args:    []string{"sh", "-c", `i=0; while [ $i -lt 300 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
-		Timeout: 4 * time.Second,
+		Args:    []string{"sh", "-c", `i=0; while [ $i -lt 100 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
+		Timeout: 2 * time.Second,
 	}
 }
 
@@ -100,7 +100,7 @@ func TestTotalMemoryBoundedByCgroup(t *testing.T) {
 	// 3 processes of 60 MB each under a total of 100 MiB: each alone fits,
 	// together they do not. No per-process limit is set.
 	r := cgroupRunner(t, ModeBwrap, Limits{TotalMemoryBytes: 100 << 20})
-	hog := `perl -e 'my $n = 60000000; my $x = "a" x $n; print "held\n"; sleep 3'`
+	hog := `perl -e 'my $n = 60000000; my $x = "a" x $n; print "held\n"; sleep 2'`
 	tests := []struct {
 		name  string
 		procs int
@@ -197,6 +197,11 @@ func TestUnprivilegedUIDBoundsProcesses(t *testing.T) {
 		t.Fatalf("write the writable dir: err %v, exit %d, stderr %q", err, res.ExitCode, res.Stderr)
 	}
 
+	res, err = rr.Run(context.Background(), Command{Args: []string{"true"}, Network: true})
+	if err != nil || res.ExitCode != 0 {
+		t.Errorf("registry network as the unprivileged uid: err %v, exit %d, stderr %q", err, res.ExitCode, res.Stderr)
+	}
+
 	m := marker()
 	stop := make(chan struct{})
 	peak := peakProcesses("sleep "+m, stop)
@@ -247,5 +252,24 @@ func TestCheckTree(t *testing.T) {
 				t.Errorf("usage = %+v, want 6 files, 500 bytes", u)
 			}
 		})
+	}
+}
+
+func TestCgroupMountDir(t *testing.T) {
+	tests := []struct {
+		m    cgroupMount
+		path string
+		want string
+	}{
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/"}, "/", "/sys/fs/cgroup"},
+		{cgroupMount{point: "/sys/fs/cgroup/memory", root: "/"}, "/a/b", "/sys/fs/cgroup/memory/a/b"},
+		// a container without its own cgroup namespace sees host paths
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/docker/abc"}, "/docker/abc", "/sys/fs/cgroup"},
+		{cgroupMount{point: "/sys/fs/cgroup", root: "/docker/abc"}, "/docker/abc/x", "/sys/fs/cgroup/x"},
+	}
+	for _, tt := range tests {
+		if got := tt.m.dir(tt.path); got != tt.want {
+			t.Errorf("%+v.dir(%q) = %q, want %q", tt.m, tt.path, got, tt.want)
+		}
 	}
 }

@@ -70,17 +70,12 @@ func findRegistryNet() (*registryNet, error) {
 // ranges unreachable, confirms, and only then starts bwrap. The command
 // inside bwrap runs in a user namespace nested in this one, without
 // capabilities here, so it cannot change the routes.
-const netScript = `ip=$1; shift
+const netScript = `ip=$1 routes=$2; shift 2
 echo ready >&4
 read -r _ <&3 || exit 125
-while [ "$1" != -- ]; do
-  case $1 in
-  prohibit:*) "$ip" route add prohibit "${1#prohibit:}" || exit 125 ;;
-  allow:*) "$ip" route add "${1#allow:}" via ` + slirpGateway + ` dev ` + slirpDevice + ` || exit 125 ;;
-  esac
-  shift
-done
-shift
+"$ip" -batch - <<ROUTES || exit 125
+$routes
+ROUTES
 echo ok >&4
 exec 3<&- 4>&-
 exec "$@"`
@@ -88,8 +83,8 @@ exec "$@"`
 // netRun is the registry network of one command.
 type netRun struct {
 	n      *registryNet
-	dir    string // holds resolv.conf and hosts for the sandbox
-	routes []string
+	dir    string   // holds resolv.conf and hosts for the sandbox
+	routes []string // ip -batch commands
 	slirp  *exec.Cmd
 	// gate (host end of fd 3) releases the script; ready (host end of fd 4)
 	// hears from it. The child ends are closed once the command started.
@@ -103,7 +98,7 @@ func (n *registryNet) prepare(ctx context.Context) (*netRun, error) {
 	nr := &netRun{n: n}
 	for _, p := range netpolicy.InternalPrefixes() {
 		if p.Addr().Is4() {
-			nr.routes = append(nr.routes, "prohibit:"+p.String())
+			nr.routes = append(nr.routes, "route add prohibit "+p.String())
 		}
 	}
 	hosts := "127.0.0.1 localhost\n::1 localhost\n"
@@ -124,7 +119,7 @@ func (n *registryNet) prepare(ctx context.Context) (*netRun, error) {
 				continue
 			}
 			if netpolicy.Internal(a) {
-				nr.routes = append(nr.routes, "allow:"+netip.PrefixFrom(a, 32).String())
+				nr.routes = append(nr.routes, "route add "+netip.PrefixFrom(a, 32).String()+" via "+slirpGateway+" dev "+slirpDevice)
 			}
 			hosts += a.String() + " " + h + "\n"
 		}
@@ -150,9 +145,8 @@ func (n *registryNet) prepare(ctx context.Context) (*netRun, error) {
 
 // argv prefixes the bwrap command line with the namespace and routes.
 func (nr *netRun) argv(bwrap []string) []string {
-	argv := []string{nr.n.unshare, "--user", "--map-root-user", "--net", "--", "/bin/sh", "-c", netScript, "sh", nr.n.ip}
-	argv = append(argv, nr.routes...)
-	argv = append(argv, "--")
+	argv := []string{nr.n.unshare, "--user", "--map-root-user", "--net", "--",
+		"/bin/sh", "-c", netScript, "sh", nr.n.ip, strings.Join(nr.routes, "\n")}
 	return append(argv, bwrap...)
 }
 
@@ -202,7 +196,7 @@ func (nr *netRun) start(ctx context.Context, pid int) error {
 		return fmt.Errorf("%w: %w", ErrNoUserNetwork, err)
 	}
 	defer sr.Close()
-	args := []string{"--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3"}
+	args := []string{"--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--ready-fd=3"}
 	args = append(args, strconv.Itoa(pid), slirpDevice)
 	slirp := exec.Command(nr.n.slirp, args...)
 	slirp.ExtraFiles = []*os.File{sw}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -174,5 +175,20 @@ func TestBuildSandboxHasNoNetwork(t *testing.T) {
 	}
 	if n := accepted(); n != 0 {
 		t.Errorf("listener accepted %d", n)
+	}
+}
+
+// TestRegistryNetworkResolves: names resolve through slirp4netns's DNS
+// forwarder. It needs a name the host itself resolves, so it skips where the
+// host has no DNS.
+func TestRegistryNetworkResolves(t *testing.T) {
+	const name = "proxy.golang.org" // the Go module proxy, reachable wherever tests build
+	if _, err := net.LookupHost(name); err != nil {
+		t.Skipf("the host cannot resolve %s: %v", name, err)
+	}
+	r := newRunner(t, ModeBwrap, DefaultLimits())
+	res, err := r.Run(context.Background(), Command{Args: []string{"getent", "hosts", name}, Network: true})
+	if err != nil || res.ExitCode != 0 || !strings.Contains(string(res.Stdout), name) {
+		t.Fatalf("getent hosts %s: err %v, exit %d, stdout %q, stderr %q", name, err, res.ExitCode, res.Stdout, res.Stderr)
 	}
 }

@@ -408,8 +408,13 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		// Kill the whole process group; under bwrap, killing bwrap makes
-		// the kernel kill everything in the sandbox's PID namespace.
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// the kernel kill everything in the sandbox's PID namespace. The
+		// cgroup also holds what left the group (mode none).
+		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if group != nil {
+			group.kill()
+		}
+		return err
 	}
 	cmd.WaitDelay = 5 * time.Second
 	if gateChild != nil {
