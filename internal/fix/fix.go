@@ -25,9 +25,11 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -253,6 +255,15 @@ func run(ctx context.Context, req Request) (Result, error) {
 		}
 		defer os.RemoveAll(p.scratch)
 	}
+	abs, err := filepath.Abs(p.scratch)
+	if err != nil {
+		return Result{}, fmt.Errorf("fix: %w", err)
+	}
+	ro := readOnlyRunner{Runner: req.Runner}
+	for _, f := range p.files {
+		ro.files = append(ro.files, filepath.Join(abs, filepath.FromSlash(f)))
+	}
+	p.copts.Runner = ro
 	if err := p.run(ctx); err != nil {
 		res.Changed, res.Fixes, res.Diff, res.Tree = nil, nil, nil, ""
 		return res, err
@@ -329,21 +340,65 @@ func (p *pipeline) clippy(ctx context.Context) ([]review.Diagnostic, error) {
 	if err := p.sync(ctx); err != nil {
 		return nil, err
 	}
-	diags, err := cargo.Clippy(ctx, p.scratch, p.copts)
-	if err != nil {
-		return nil, err
-	}
 	root, err := safefs.Open(p.scratch)
 	if err != nil {
 		return nil, fmt.Errorf("fix: %w", err)
 	}
 	defer root.Close()
+	stamps := map[string]stamp{}
 	for _, f := range p.files {
-		if b, err := root.ReadFile(f); err != nil || !bytes.Equal(b, p.cur[f]) {
+		if stamps[f], err = stampOf(root, f); err != nil {
+			return nil, fmt.Errorf("fix: scratch copy: %w", err)
+		}
+	}
+	diags, err := cargo.Clippy(ctx, p.scratch, p.copts)
+	if err != nil {
+		return nil, err
+	}
+	// The files are mounted read-only in the sandbox (readOnlyRunner); this
+	// is the second line of defence.
+	for _, f := range p.files {
+		st, err := stampOf(root, f)
+		b, rerr := root.ReadFile(f)
+		if err != nil || rerr != nil || st != stamps[f] || !bytes.Equal(b, p.cur[f]) {
 			return nil, &VerifyError{Reason: fmt.Sprintf("the build changed %s while cargo clippy checked it (a build script?), so its findings could not be trusted and nothing was fixed", review.CodeSpan(f))}
 		}
 	}
 	return diags, nil
+}
+
+// stamp identifies a file's inode and size: a file replaced or resized
+// gives another stamp. (Modification times are no use: the cargo package
+// itself marks a tree's files as new when it switches target dirs.)
+type stamp struct {
+	dev, ino uint64
+	size     int64
+}
+
+func stampOf(root *safefs.Root, f string) (stamp, error) {
+	fi, err := root.Lstat(f)
+	if err != nil {
+		return stamp{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return stamp{}, fmt.Errorf("%s: no file status", f)
+	}
+	return stamp{dev: uint64(st.Dev), ino: st.Ino, size: st.Size}, nil
+}
+
+// readOnlyRunner runs commands with the files fixes may change mounted
+// read-only over the scratch copy: no build script can write, replace or
+// remove them while clippy or the tests run.
+type readOnlyRunner struct {
+	sandbox.Runner
+	files []string
+}
+
+// Run adds the files to cmd.ReadOnly.
+func (r readOnlyRunner) Run(ctx context.Context, cmd sandbox.Command) (sandbox.Result, error) {
+	cmd.ReadOnly = append(slices.Clone(cmd.ReadOnly), r.files...)
+	return r.Runner.Run(ctx, cmd)
 }
 
 func (p *pipeline) run(ctx context.Context) error {
