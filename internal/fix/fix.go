@@ -315,6 +315,10 @@ type pipeline struct {
 	fixes []Fix
 	// scratch is the copy of the head the sandbox builds.
 	scratch string
+	// checked and checkedDiags are the bytes of the last clippy check and
+	// its findings, reused when nothing changed since.
+	checked      map[string][]byte
+	checkedDiags []review.Diagnostic
 }
 
 // sync lays the head down in the scratch copy with the current bytes: what
@@ -364,6 +368,7 @@ func (p *pipeline) clippy(ctx context.Context) ([]review.Diagnostic, error) {
 			return nil, &VerifyError{Reason: fmt.Sprintf("the build changed %s while cargo clippy checked it (a build script?), so its findings could not be trusted and nothing was fixed", review.CodeSpan(f))}
 		}
 	}
+	p.checked, p.checkedDiags = maps.Clone(p.cur), diags
 	return diags, nil
 }
 
@@ -508,9 +513,12 @@ func (p *pipeline) changed() bool {
 // rejects every fix when it is in no fixed file or is still there.
 func (p *pipeline) verify(ctx context.Context, before []review.Diagnostic) error {
 	for attempt := 0; ; attempt++ {
-		after, err := p.clippy(ctx)
-		if err != nil {
-			return clippyErr("on the fixed head", err)
+		after := p.checkedDiags
+		if !maps.EqualFunc(p.checked, p.cur, bytes.Equal) {
+			var err error
+			if after, err = p.clippy(ctx); err != nil {
+				return clippyErr("on the fixed head", err)
+			}
 		}
 		if added := newFindings(before, after, review.SeverityError); len(added) > 0 {
 			return &VerifyError{
