@@ -522,7 +522,7 @@ func (p *pipeline) verify(ctx context.Context, before []review.Diagnostic) error
 		}
 		if added := newFindings(before, after, review.SeverityError); len(added) > 0 {
 			return &VerifyError{
-				Reason: fmt.Sprintf("the fixes would break the build: cargo clippy reports %d new error(s), the first: %s", len(added), added[0].text),
+				Reason: fmt.Sprintf("the fixes would break the build: cargo clippy reports %d new error(s), the first: %s", len(added), review.CodeSpan(added[0].text)),
 				Detail: renderedErrors(after, 3),
 			}
 		}
@@ -538,7 +538,7 @@ func (p *pipeline) verify(ctx context.Context, before []review.Diagnostic) error
 		}
 		if attempt > 0 || len(drop) == 0 || !p.dropAll(drop, added) {
 			return &VerifyError{
-				Reason: fmt.Sprintf("the fixes would add %d new warning(s), the first: %s", len(added), added[0].text),
+				Reason: fmt.Sprintf("the fixes would add %d new warning(s), the first: %s", len(added), review.CodeSpan(added[0].text)),
 				Detail: renderedWarnings(after, added),
 			}
 		}
