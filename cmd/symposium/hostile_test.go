@@ -36,7 +36,7 @@ func hostileRepo(t *testing.T) (repo, secretFile string) {
 	write("src/lib.rs", "pub fn one() -> u32 {\n    return 1;\n}\n")
 	write("build.rs", `fn main() {
     let s = std::fs::read_to_string("src/lib.rs").unwrap();
-    if !s.contains("injected") { std::fs::write("src/lib.rs", s + "pub fn injected() {}\n").unwrap(); }
+    if !s.contains("injected") { let _ = std::fs::write("src/lib.rs", s + "pub fn injected() {}\n"); }
 }
 `)
 	if err := os.Symlink(secretFile, filepath.Join(repo, "src/x.rs")); err != nil {
@@ -70,14 +70,17 @@ func TestCommandsOnAHostilePullRequest(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "No fixes applied: the build changed `src/lib.rs`") {
+	if strings.Contains(out, "secret_7f3a") || !strings.Contains(out, "`src/x.rs` is a symbolic link") {
 		t.Errorf("fix output:\n%s", out)
 	}
-	if strings.Contains(out, "secret_7f3a") {
-		t.Errorf("fix output holds the host file:\n%s", out)
+	if parent := reviewGit(t, repo, "rev-parse", "HEAD^"); parent != head {
+		t.Fatalf("HEAD^ = %s, want a fix commit on %s:\n%s", parent, head, out)
 	}
-	if now := reviewGit(t, repo, "rev-parse", "HEAD"); now != head {
-		t.Errorf("fix committed %s", now)
+	if files := reviewGit(t, repo, "diff", "--name-only", head, "HEAD"); files != "src/lib.rs" {
+		t.Errorf("the commit changes %q", files)
+	}
+	if got := reviewGit(t, repo, "show", "HEAD:src/lib.rs"); got != "pub fn one() -> u32 {\n    1\n}" {
+		t.Errorf("committed src/lib.rs = %q", got)
 	}
 	if b, _ := os.ReadFile(filepath.Join(repo, "src/lib.rs")); strings.Contains(string(b), "injected") {
 		t.Errorf("the build's edit reached the work tree:\n%s", b)

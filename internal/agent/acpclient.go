@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	acp "github.com/coder/acp-go-sdk"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
@@ -103,9 +104,9 @@ func (c *acpClient) ReadTextFile(ctx context.Context, p acp.ReadTextFileRequest)
 	if err != nil {
 		return acp.ReadTextFileResponse{}, c.deny("read %s: %v", p.Path, err)
 	}
-	b, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(rel)))
+	b, err := safefs.ReadFile(c.root, rel)
 	if err != nil {
-		return acp.ReadTextFileResponse{}, fmt.Errorf("read %s: %w", rel, err)
+		return acp.ReadTextFileResponse{}, fmt.Errorf("read %w", err)
 	}
 	content := string(b)
 	if p.Line != nil || p.Limit != nil {
@@ -130,12 +131,8 @@ func (c *acpClient) WriteTextFile(ctx context.Context, p acp.WriteTextFileReques
 	if err != nil {
 		return acp.WriteTextFileResponse{}, c.deny("write %s: %v", p.Path, err)
 	}
-	full := filepath.Join(c.root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return acp.WriteTextFileResponse{}, fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := os.WriteFile(full, []byte(p.Content), 0o644); err != nil {
-		return acp.WriteTextFileResponse{}, fmt.Errorf("write %s: %w", rel, err)
+	if err := safefs.WriteFile(c.root, rel, []byte(p.Content), 0o644); err != nil {
+		return acp.WriteTextFileResponse{}, fmt.Errorf("write %w", err)
 	}
 	c.mu.Lock()
 	c.written[rel] = true
@@ -370,7 +367,7 @@ func (c *acpClient) patches(ctx context.Context, orig string) ([]Patch, error) {
 	sort.Strings(files)
 	var out []Patch
 	for _, rel := range files {
-		d, err := fileDiff(ctx, rel, filepath.Join(orig, filepath.FromSlash(rel)), filepath.Join(c.root, filepath.FromSlash(rel)))
+		d, err := fileDiff(ctx, rel, orig, c.root)
 		if err != nil {
 			return nil, err
 		}
@@ -381,17 +378,22 @@ func (c *acpClient) patches(ctx context.Context, orig string) ([]Patch, error) {
 	return out, nil
 }
 
-// fileDiff returns the git-style unified diff of rel from file a to file b
-// (a may be missing: a new file), empty when they are equal.
+// fileDiff returns the git-style unified diff of rel from the checkout a to
+// the checkout b (missing in a: a new file), empty when they are equal or
+// when rel in b is not a regular file. Both are read with package safefs: a
+// link is never followed (in a, it counts as missing).
 func fileDiff(ctx context.Context, rel, a, b string) (string, error) {
 	tmp, err := os.MkdirTemp("", "symposium-diff-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	for side, src := range map[string]string{"a": a, "b": b} {
-		data, err := os.ReadFile(src)
-		if errors.Is(err, os.ErrNotExist) {
+	for side, root := range map[string]string{"a": a, "b": b} {
+		data, err := safefs.ReadFile(root, rel)
+		if errors.Is(err, os.ErrNotExist) || safefs.Refused(err) {
+			if side == "b" {
+				return "", nil
+			}
 			continue
 		} else if err != nil {
 			return "", err

@@ -9,10 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	acp "github.com/coder/acp-go-sdk"
+
+	"github.com/symposium-dev/symposium/internal/safefs"
 )
 
 // askingModeID is the session mode in which an agent asks the client before
@@ -59,12 +60,15 @@ func (c *acpClient) noteDirectEdits(orig string) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		now, err := os.ReadFile(path)
+		now, err := safefs.ReadFile(c.root, filepath.ToSlash(rel))
+		if safefs.Refused(err) {
+			return nil // a file nobody could use as a patch
+		}
 		if err != nil {
 			return err
 		}
-		before, err := os.ReadFile(filepath.Join(orig, rel))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		before, err := safefs.ReadFile(orig, filepath.ToSlash(rel))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) && !safefs.Refused(err) {
 			return err
 		}
 		if err == nil && bytes.Equal(before, now) {

@@ -151,8 +151,8 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 	if u := head.GetRepo().GetHTMLURL(); u != "" {
 		link = fmt.Sprintf("[`%s`](%s/commit/%s)", short(sha), strings.TrimRight(u, "/"), sha)
 	}
-	j.finish(ctx, true, fmt.Sprintf("Pushed %s to %s, as @%s asked. It fixes:\n\n%s\nVerified with cargo clippy%s.%s",
-		link, review.CodeSpan(head.GetRef()), j.p.Sender, fixList(res.Fixes), testedNote(res.Tested), notes(res.Notes)))
+	j.finish(ctx, true, fmt.Sprintf("Pushed %s to %s, as @%s asked. It applies %s:\n\n%s\nVerified with cargo clippy%s.%s",
+		link, review.CodeSpan(head.GetRef()), j.p.Sender, countFixes(res.Count()), fixList(res.Fixes), testedNote(res.Tested), notes(res.Notes)))
 	return false, nil
 }
 
@@ -262,6 +262,15 @@ func fixList(fixes []fix.Fix) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// countFixes is "1 Symposium fix" or "N Symposium fixes", the count of
+// the commit message.
+func countFixes(n int) string {
+	if n == 1 {
+		return "1 Symposium fix"
+	}
+	return fmt.Sprintf("%d Symposium fixes", n)
 }
 
 func testedNote(tested bool) string {

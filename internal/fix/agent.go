@@ -94,7 +94,10 @@ func (p *pipeline) applyPatches(ctx context.Context, findings []review.Diagnosti
 	if err := p.sync(ctx); err != nil {
 		return 0, err
 	}
+	// The agent's scratch copies are its own: the read-only mounts of ours
+	// do not apply there.
 	copts := p.copts
+	copts.Runner = p.req.Runner
 	patches, err := p.req.Patches.Patches(ctx, PatchInput{
 		Dir: p.scratch, Diff: string(diff), Findings: findings,
 		Check: func(ctx context.Context, dir string) ([]review.Diagnostic, error) {

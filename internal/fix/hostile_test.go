@@ -3,7 +3,6 @@ package fix
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,32 +45,31 @@ func assertUnchanged(t *testing.T, path, want string) {
 }
 
 // TestRunIgnoresWhatABuildWrites: a build script that edits the sources
-// during the fix never gets its edit committed, and one that swaps a source
-// for a link to a host file gets nothing on the host written or read.
+// during the fix never gets its edit committed (the files being fixed are
+// read-only in the sandbox, and the commit is made from our bytes anyway),
+// and one that swaps a source for a link to a host file gets nothing on the
+// host written or read.
 func TestRunIgnoresWhatABuildWrites(t *testing.T) {
 	ctx := context.Background()
 	secret := "pub fn secret_7f3a() {}\n"
 	victim := hostFile(t, secret)
-	for _, tc := range []struct {
-		name, build string
-		// rejected: the build changed a file fixes touch, so nothing is fixed.
-		rejected bool
-	}{
+	for _, tc := range []struct{ name, build string }{
 		{"writes a file fixes do not touch", `fn main() {
     let s = std::fs::read_to_string("src/lib.rs").unwrap();
-    if !s.contains("injected") { std::fs::write("src/lib.rs", s + "pub fn injected() {}\n").unwrap(); }
+    if !s.contains("injected") { let _ = std::fs::write("src/lib.rs", s + "pub fn injected() {}\n"); }
 }
-`, false},
+`},
 		{"edits a file being fixed", `fn main() {
     let s = std::fs::read_to_string("src/other.rs").unwrap();
-    if !s.contains("injected") { std::fs::write("src/other.rs", s + "pub fn injected() {}\n").unwrap(); }
+    if !s.contains("injected") { let _ = std::fs::write("src/other.rs", s + "pub fn injected() {}\n"); }
 }
-`, true},
+`},
 		{"swaps a source for a link to a host file", `fn main() {
     let _ = std::fs::remove_file("src/other.rs");
+    let _ = std::fs::rename("src/lib.rs", "src/other.rs");
     let _ = std::os::unix::fs::symlink("` + victim + `", "src/other.rs");
 }
-`, true},
+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := newRepo(t,
@@ -87,16 +85,6 @@ func TestRunIgnoresWhatABuildWrites(t *testing.T) {
 				if b, _ := os.ReadFile(filepath.Join(dir, f)); strings.Contains(string(b), "injected") {
 					t.Errorf("the build's edit reached the work tree's %s", f)
 				}
-			}
-			if tc.rejected {
-				var ve *VerifyError
-				if !errors.As(err, &ve) || !strings.Contains(ve.Reason, "the build changed `src/other.rs`") {
-					t.Fatalf("Run = %+v, %v; want a VerifyError naming src/other.rs", res, err)
-				}
-				if st := gitT(t, dir, "status", "--porcelain", "--untracked-files=no"); st != "" {
-					t.Errorf("work tree changed: %s", st)
-				}
-				return
 			}
 			if err != nil {
 				t.Fatalf("Run: %v", err)

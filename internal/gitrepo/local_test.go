@@ -162,3 +162,46 @@ func TestExportTree(t *testing.T) {
 		}
 	}
 }
+
+// TestExportTreeWith: overrides replace regular files' bytes; what a build
+// left (a directory swapped for a link, a file swapped for one) is undone;
+// an override of a path that is no regular file of the tree is an error.
+func TestExportTreeWith(t *testing.T) {
+	ctx := context.Background()
+	dir, _, head := localRepo(t)
+	dest := filepath.Join(t.TempDir(), "src")
+	if err := ExportTree(ctx, dir, head, dest); err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	if err := os.Rename(filepath.Join(dest, "src"), filepath.Join(outside, "moved")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dest, "src")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dest, "new.txt"))
+	if err := os.Symlink("/etc/hostname", filepath.Join(dest, "new.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ExportTreeWith(ctx, dir, head, dest, map[string][]byte{"src/lib.rs": []byte("fn fixed() {}\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(dest, "src")); err != nil || !fi.IsDir() {
+		t.Errorf("src is %v, %v; want a directory again", fi, err)
+	}
+	if b, ok := ReadTreeFile(dest, "src/lib.rs"); !ok || string(b) != "fn fixed() {}\n" {
+		t.Errorf("src/lib.rs = %q, %v", b, ok)
+	}
+	if _, ok := ReadTreeFile(dest, "new.txt"); !ok {
+		t.Error("new.txt is not a regular file again")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
+		t.Errorf("the export wrote outside its directory: %v", entries)
+	}
+	for _, bad := range []string{"link", "missing.rs"} {
+		if err := ExportTreeWith(ctx, dir, head, dest, map[string][]byte{bad: []byte("x")}); err == nil {
+			t.Errorf("override of %s accepted", bad)
+		}
+	}
+}
