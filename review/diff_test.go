@@ -284,3 +284,27 @@ func TestParseFilePatch(t *testing.T) {
 		t.Error("a truncated patch was accepted")
 	}
 }
+
+func TestAnchor(t *testing.T) {
+	d := mustParse(t, libDiff) // lines 3, 4 and 5 of src/lib.rs are added
+	s := ""
+	for _, tt := range []struct {
+		name              string
+		c                 Comment
+		filter            Filter
+		ok                bool
+		wantStart, wantLn int
+	}{
+		{"already on added lines", Comment{Path: "src/lib.rs", StartLine: 3, Line: 5}, FilterAdded, true, 3, 5},
+		{"ends on context", Comment{Path: "src/lib.rs", StartLine: 4, Line: 6}, FilterAdded, true, 4, 5},
+		{"starts on context", Comment{Path: "src/lib.rs", StartLine: 1, Line: 3}, FilterAdded, true, 3, 3},
+		{"nothing added", Comment{Path: "src/lib.rs", StartLine: 1, Line: 2}, FilterAdded, false, 1, 2},
+		{"suggestion kept", Comment{Path: "src/lib.rs", StartLine: 4, Line: 6, Suggestion: &s}, FilterAdded, false, 4, 6},
+		{"wider filter", Comment{Path: "src/lib.rs", StartLine: 1, Line: 2}, FilterDiffContext, true, 1, 2},
+	} {
+		c := tt.c
+		if ok := Anchor(&c, d, tt.filter); ok != tt.ok || c.StartLine != tt.wantStart || c.Line != tt.wantLn {
+			t.Errorf("%s: Anchor = %v, lines %d..%d; want %v, %d..%d", tt.name, ok, c.StartLine, c.Line, tt.ok, tt.wantStart, tt.wantLn)
+		}
+	}
+}
