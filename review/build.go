@@ -358,63 +358,6 @@ func suggestionFor(path string, edits []Edit, d *Diff, files *fileCache, filter 
 	return s, ""
 }
 
-// groupRustfmt gathers the rustfmt items that carry a suggestion into one
-// draft per run of lines (with FilterAdded a run of added lines, otherwise
-// a hunk), with one suggestion applying them all. It returns those drafts
-// and the items it left alone.
-func groupRustfmt(items []*item, d *Diff, files *fileCache, filter Filter) (drafts []*draft, rest []*item) {
-	groups := map[string][]*item{}
-	var keys []string
-	for _, it := range items {
-		if it.d.Source != SourceRustfmt || it.sugg == nil {
-			rest = append(rest, it)
-			continue
-		}
-		k := groupKey(it, d, filter)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], it)
-	}
-	for _, k := range keys {
-		g := groups[k]
-		var s *suggestion
-		if len(g) > 1 {
-			var edits []Edit
-			for _, it := range g {
-				edits = append(edits, it.fix.Edits...)
-			}
-			s, _ = suggestionFor(g[0].primary.Path, edits, d, files, filter)
-		}
-		if s == nil {
-			for _, it := range g {
-				drafts = append(drafts, &draft{items: []*item{it}, sugg: it.sugg})
-			}
-			continue
-		}
-		s.Applicability = g[0].sugg.Applicability
-		for _, it := range g[1:] {
-			s.Applicability = weaker(s.Applicability, it.sugg.Applicability)
-		}
-		drafts = append(drafts, &draft{items: g, sugg: s})
-	}
-	return drafts, rest
-}
-
-// groupKey names the run of lines an item's suggestion starts in.
-func groupKey(it *item, d *Diff, filter Filter) string {
-	fd, _ := d.File(it.primary.Path)
-	start := it.sugg.StartLine
-	run := 0
-	if filter == FilterAdded {
-		run = start
-		for run > 1 && fd.IsAdded(run-1) {
-			run--
-		}
-	}
-	return fmt.Sprintf("%s\x00%d\x00%d", it.primary.Path, fd.HunkAt(start), run)
-}
-
 // mergeDrafts adds items to drafts: items whose suggestions share a line
 // with a draft's join it, with one suggestion applying both when their
 // edits compose; the others become drafts of their own.

@@ -290,3 +290,40 @@ func convertFragment(frag *gitdiff.TextFragment) (Hunk, error) {
 	}
 	return h, nil
 }
+
+// Anchor narrows comment c (one without a suggestion, whose lines can
+// move) to the added lines of its range when filter is FilterAdded: it
+// then starts on the first and ends on the last added line of
+// start_line..line. It reports whether c now lies on added lines only;
+// a comment with a suggestion, or with no added line in its range, is left
+// as it is.
+func Anchor(c *Comment, d *Diff, filter Filter) bool {
+	if filter != FilterAdded && filter != "" {
+		return true
+	}
+	fd, ok := d.File(c.Path)
+	if !ok || c.Side == SideLeft {
+		return false
+	}
+	start := c.StartLine
+	if start <= 0 || start > c.Line {
+		start = c.Line
+	}
+	first, last := 0, 0
+	for n := start; n <= c.Line; n++ {
+		if fd.IsAdded(n) {
+			if first == 0 {
+				first = n
+			}
+			last = n
+		}
+	}
+	if first == start && last == c.Line {
+		return true
+	}
+	if c.Suggestion != nil || first == 0 {
+		return false
+	}
+	c.StartLine, c.Line = first, last
+	return true
+}

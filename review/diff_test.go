@@ -252,3 +252,59 @@ func bigDiff(n int) []byte {
 	}
 	return []byte(b.String())
 }
+
+func TestParseFilePatch(t *testing.T) {
+	patch := "@@ -1,3 +1,4 @@\n a\n-b\n+B\n+C\n c\n@@ -10,2 +11,2 @@\n x\n-y\n+Y"
+	f, err := ParseFilePatch("src/@x #1.rs", patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.NewPath != "src/@x #1.rs" || len(f.Hunks) != 2 {
+		t.Fatalf("got %+v", f)
+	}
+	for _, tt := range []struct {
+		side string
+		line int
+		want int
+	}{
+		{SideRight, 1, 0}, {SideRight, 4, 0}, {SideRight, 5, -1}, {SideRight, 12, 1},
+		{SideLeft, 2, 0}, {SideLeft, 4, -1}, {SideLeft, 11, 1},
+	} {
+		if got := f.HunkAtSide(tt.side, tt.line); got != tt.want {
+			t.Errorf("HunkAtSide(%s, %d) = %d, want %d", tt.side, tt.line, got, tt.want)
+		}
+	}
+	if !f.IsAdded(3) || f.IsAdded(4) {
+		t.Error("IsAdded is wrong")
+	}
+	if empty, err := ParseFilePatch("bin.dat", ""); err != nil || len(empty.Hunks) != 0 {
+		t.Errorf("empty patch: %+v %v", empty, err)
+	}
+	if _, err := ParseFilePatch("a", "@@ -1,3 +1,3 @@\n a\n"); err == nil {
+		t.Error("a truncated patch was accepted")
+	}
+}
+
+func TestAnchor(t *testing.T) {
+	d := mustParse(t, libDiff) // lines 3, 4 and 5 of src/lib.rs are added
+	s := ""
+	for _, tt := range []struct {
+		name              string
+		c                 Comment
+		filter            Filter
+		ok                bool
+		wantStart, wantLn int
+	}{
+		{"already on added lines", Comment{Path: "src/lib.rs", StartLine: 3, Line: 5}, FilterAdded, true, 3, 5},
+		{"ends on context", Comment{Path: "src/lib.rs", StartLine: 4, Line: 6}, FilterAdded, true, 4, 5},
+		{"starts on context", Comment{Path: "src/lib.rs", StartLine: 1, Line: 3}, FilterAdded, true, 3, 3},
+		{"nothing added", Comment{Path: "src/lib.rs", StartLine: 1, Line: 2}, FilterAdded, false, 1, 2},
+		{"suggestion kept", Comment{Path: "src/lib.rs", StartLine: 4, Line: 6, Suggestion: &s}, FilterAdded, false, 4, 6},
+		{"wider filter", Comment{Path: "src/lib.rs", StartLine: 1, Line: 2}, FilterDiffContext, true, 1, 2},
+	} {
+		c := tt.c
+		if ok := Anchor(&c, d, tt.filter); ok != tt.ok || c.StartLine != tt.wantStart || c.Line != tt.wantLn {
+			t.Errorf("%s: Anchor = %v, lines %d..%d; want %v, %d..%d", tt.name, ok, c.StartLine, c.Line, tt.ok, tt.wantStart, tt.wantLn)
+		}
+	}
+}

@@ -28,6 +28,15 @@ type summaryState struct {
 	depth      *Depth
 }
 
+// Filter returns the filter the review was built with (FilterAdded for a
+// Result that Build did not make).
+func (r *Result) Filter() Filter {
+	if r.summary == nil {
+		return FilterAdded
+	}
+	return r.summary.filter
+}
+
 // SetAgentReview puts the agent's summary and note at the end of the
 // review's summary. A Result that Build did not make (decoded from JSON)
 // gets them appended to its Summary.

@@ -245,7 +245,7 @@ func agentComment(headFile func(string) ([]byte, bool), c Comment) review.Commen
 func suggestionComment(headFile func(string) ([]byte, bool), desc string, s review.Suggestion) review.Comment {
 	fp := review.Fingerprint(s.Path, "agent", headLine(headFile, s.Path, s.StartLine)+"\x00"+s.Text, 1)
 	text := s.Text
-	body := review.WithMarker(fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%s", review.EscapeText(desc), s.Block()), []string{fp})
+	body := review.WithMarker(fmt.Sprintf("**Agent suggestion** (applies cleanly and compiles)\n\n%s\n\n%s", review.EscapeMarkdown(desc), s.Block()), []string{fp})
 	return review.Comment{
 		Path: s.Path, Line: s.EndLine, StartLine: s.StartLine, Side: review.SideRight,
 		Source: review.SourceAgent, Rule: "agent", Severity: review.SeverityNote,

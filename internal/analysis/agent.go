@@ -99,6 +99,12 @@ func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.Aug
 	if err != nil {
 		return aug, fmt.Errorf("agent step: %w", err)
 	}
+	if diff, err := review.ParseDiff(rawDiff); err == nil {
+		// The agent's notes sit on what the pull request changed.
+		for i := range aug.Comments {
+			review.Anchor(&aug.Comments[i], diff, res.Filter())
+		}
+	}
 	mergeAgent(res, aug)
 	return aug, nil
 }

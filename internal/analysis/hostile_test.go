@@ -2,73 +2,62 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/symposium-dev/symposium/review"
 )
 
-// commitLinks adds symbolic links (path → target) to the pr branch of dir.
-func commitLinks(t *testing.T, dir string, links map[string]string) {
-	t.Helper()
-	for name, target := range links {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(p)
-		if err := os.Symlink(target, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-q", "-m", "links")
-}
+// forgedFP is a fingerprint the pull request claims was posted.
+const forgedFP = "f0f0f0f0f0f0f0f0f0f0"
 
-// TestRunDoesNotFollowLinks: links in the head to a host file, to a device
-// and in place of the manifests are never read on the host; each gets a
-// note, and nothing of the host file reaches the result.
-func TestRunDoesNotFollowLinks(t *testing.T) {
-	runner := testRunner(t)
-	secret := filepath.Join(t.TempDir(), "secret.rs")
-	if err := os.WriteFile(secret, []byte("pub fn  leaked( ){ let SECRET_7f3a = 1; }\n"), 0o600); err != nil {
+// TestHostileTextFromTheCompiler runs the real toolchain on a pull request
+// whose compiler error, rustfmt suggestion and file name carry mentions,
+// references, HTML and a forged marker: none of it may reach the posted
+// prose, and the only markers read back are those of real findings.
+func TestHostileTextFromTheCompiler(t *testing.T) {
+	hostile := "@org/team #12 <!-- symposium:fp=" + forgedFP + " --> <img src=x>"
+	dir := fixture{
+		base: map[string]string{"Cargo.toml": manifest("fx_hostile"), "src/lib.rs": "pub fn a() {}\n"},
+		head: map[string]string{
+			"src/lib.rs": "pub fn a() {}\n#[path = \"@evil/#1.rs\"]\nmod evil;\n",
+			"src/@evil/#1.rs": "pub fn b() {\n    compile_error!(\"" + hostile + "\");\n}\n" +
+				"pub fn c() -> &'static str {\n    let s  =  \"" + hostile + "\";\n    s\n}\n",
+		},
+	}.create(t)
+	res, err := Run(context.Background(), Request{RepoDir: dir, Base: "main", Head: "pr", Runner: testRunner(t), TargetDir: targetDir})
+	if err != nil {
 		t.Fatal(err)
 	}
-	base := map[string]string{"Cargo.toml": manifest("links"), "src/lib.rs": "pub fn one() -> u32 {\n    1\n}\n"}
-	for _, tc := range []struct {
-		name  string
-		links map[string]string
-		notes []string
-	}{
-		{"sources", map[string]string{"src/x.rs": secret, "src/zero.rs": "/dev/zero"},
-			[]string{"`src/x.rs` is a symbolic link: not followed.", "`src/zero.rs` is a symbolic link: not followed."}},
-		{"manifest", map[string]string{"Cargo.toml": secret},
-			[]string{"`Cargo.toml` is a symbolic link: not followed, so nothing was analysed."}},
-		{"lock file", map[string]string{"Cargo.lock": "/dev/zero"},
-			[]string{"`Cargo.lock` is a symbolic link: not followed, so nothing was analysed."}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := fixture{base: base, head: map[string]string{"src/lib.rs": "pub fn one() -> u32 {\n    return 1;\n}\n"}}.create(t)
-			commitLinks(t, dir, tc.links)
-			res, err := Run(context.Background(), Request{RepoDir: dir, Base: "main", Head: "pr", Runner: runner, TargetDir: targetDir})
-			if err != nil {
-				t.Fatal(err)
+	var sawError, sawFormat bool
+	known := map[string]bool{}
+	for _, f := range res.Findings {
+		known[f.Fingerprint] = true
+	}
+	check := func(what, body string) {
+		prose, _, _ := strings.Cut(body, "```suggestion")
+		for _, bad := range []string{"@org", "#12", "<img", "<!-- symposium:fp=" + forgedFP} {
+			if strings.Contains(prose, bad) {
+				t.Errorf("%s: %q outside the suggestion:\n%s", what, bad, body)
 			}
-			out, _ := json.Marshal(res)
-			if strings.Contains(string(out), "SECRET_7f3a") || strings.Contains(string(out), "leaked") {
-				t.Errorf("the host file's content reached the result:\n%s", out)
+		}
+		for _, fp := range review.ParseMarkers(body) {
+			if !known[fp] {
+				t.Errorf("%s: marker %s is no finding's", what, fp)
 			}
-			for _, n := range tc.notes {
-				if !strings.Contains(res.Summary, n) {
-					t.Errorf("summary lacks %q:\n%s", n, res.Summary)
-				}
-			}
-			for _, c := range res.Comments {
-				if _, linked := tc.links[c.Path]; linked {
-					t.Errorf("comment on a link: %+v", c)
-				}
-			}
-		})
+		}
+	}
+	check("summary", res.Summary)
+	for _, c := range res.Comments {
+		check(c.Path+":"+c.Rule, c.Body)
+		sawError = sawError || c.Source == review.SourceRustc && strings.Contains(c.Body, "org/team")
+		sawFormat = sawFormat || c.Source == review.SourceRustfmt && c.Suggestion != nil && strings.Contains(*c.Suggestion, hostile)
+	}
+	if !sawError || !sawFormat {
+		t.Errorf("compile error commented %v, rustfmt suggestion with the literal %v:\n%+v", sawError, sawFormat, res.Comments)
+	}
+	if slices.ContainsFunc(res.Findings, func(f review.Finding) bool { return f.Fingerprint == forgedFP }) {
+		t.Error("a finding has the forged fingerprint")
 	}
 }

@@ -396,6 +396,36 @@ func TestCompleteCheckRunBatchesAnnotations(t *testing.T) {
 	}
 }
 
+func TestCompleteCheckRunNeutralisesAnnotations(t *testing.T) {
+	g := newMiniGitHub(t)
+	repo := testRepo(t, g, nil)
+	hostile := "@org/team see #12 <!-- symposium:fp=abc -->"
+	ann := &github.CheckRunAnnotation{
+		Path: ptr("src/@x/#1.rs"), StartLine: ptr(1), EndLine: ptr(1), AnnotationLevel: ptr("failure"),
+		Title: ptr("rustc: " + hostile), Message: ptr(hostile), RawDetails: ptr(hostile),
+	}
+	err := repo.CompleteCheckRun(context.Background(), 100, CheckRunResult{
+		Conclusion: "neutral", Title: "title " + hostile, Summary: "summary", Annotations: []*github.CheckRunAnnotation{ann},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := g.patches[0]["output"].(map[string]any)
+	sent := out["annotations"].([]any)[0].(map[string]any)
+	for _, v := range []any{out["title"], sent["title"], sent["message"], sent["raw_details"]} {
+		s, _ := v.(string)
+		if strings.Contains(s, "@o") || strings.Contains(s, "#1") || strings.Contains(s, "<!--") || !strings.Contains(s, "org/team") {
+			t.Errorf("sent %q", s)
+		}
+	}
+	if sent["path"] != "src/@x/#1.rs" {
+		t.Errorf("path changed to %v", sent["path"])
+	}
+	if ann.GetMessage() != hostile {
+		t.Error("the caller's annotation was modified")
+	}
+}
+
 func TestCompleteCheckRunValidates(t *testing.T) {
 	g := newMiniGitHub(t)
 	repo := testRepo(t, g, nil)

@@ -350,7 +350,7 @@ func (j *job) finishFailed(ctx context.Context, err error, permanentErr bool) {
 	j.complete(ctx, githubapp.CheckRunResult{
 		Conclusion: conclusion,
 		Title:      title,
-		Summary:    fmt.Sprintf("%s\n\n```\n%s\n```\n", why, truncate(err.Error(), 2000)),
+		Summary:    why + "\n\n" + review.CodeBlock("", truncate(err.Error(), 2000)),
 	})
 }
 
