@@ -55,6 +55,7 @@ func workerHandlers(cfg *config.App, conn *queue.Conn, log *slog.Logger) (worker
 	}
 	if reviewer != nil {
 		h.Reviewer = reviewer
+		h.Cleaner = reviewer.Cleaner()
 		commander, err := commandjob.ForWorker(cfg, conn, reviewer, log)
 		if err != nil {
 			return h, fmt.Errorf("build the commander: %w", err)

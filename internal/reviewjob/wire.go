@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/cachedir"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/queue"
@@ -59,10 +60,23 @@ func ForWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (*Reviewer, 
 	} else {
 		log.Info("agent configured", "backend", agentCfg.Backend, "model", agentCfg.Model)
 	}
+	// The commands' data dir (commandjob) is under the reviews' one: one
+	// budget covers both.
+	budget, err := cachedir.BudgetFromEnv(dataDir, filepath.Join(dataDir, "commands"))
+	if err != nil {
+		return nil, err
+	}
 	return New(Options{
 		Clients: clients, Redis: conn.Redis(), Inspector: queue.New(conn, queue.DefaultTaskOptions()).Inspector(),
-		Runner: runner, DataDir: dataDir, Fetch: true, Agent: ag, AgentConfig: agentCfg,
+		Runner: runner, DataDir: dataDir, Fetch: true, Budget: budget, Agent: ag, AgentConfig: agentCfg,
 	})
+}
+
+// Cleaner removes a closed pull request's dirs from the reviews' data dir
+// and the commands' (its "commands" subdir, as commandjob.ForWorker lays it
+// out).
+func (r *Reviewer) Cleaner() cachedir.Cleaner {
+	return cachedir.Cleaner{Roots: []string{r.opts.DataDir, filepath.Join(r.opts.DataDir, "commands")}}
 }
 
 // RunnerFromEnv returns the sandbox EnvSandbox names ("bwrap" by default)
