@@ -152,8 +152,20 @@ func fetchState(opts Options) (string, error) {
 	return dir, nil
 }
 
+// recordFetch replaces the hash of the last successful fetch atomically:
+// two pull requests of a repository may fetch at once.
 func recordFetch(state, sum string) error {
-	if err := os.WriteFile(filepath.Join(state, fetchedName), []byte(sum), 0o600); err != nil {
+	f, err := os.CreateTemp(state, fetchedName+".*")
+	if err != nil {
+		return fmt.Errorf("cargo fetch: record: %w", err)
+	}
+	_, werr := f.WriteString(sum)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("cargo fetch: record: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(state, fetchedName)); err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("cargo fetch: record: %w", err)
 	}
 	return nil
