@@ -278,6 +278,18 @@ func stubsOf(root *os.Root, dir string, manifest []byte) []string {
 			out = append(out, path.Join(dir, f))
 		}
 	}
+	// Binaries found by convention count as targets too.
+	if f, err := root.Open(path.Join(dir, "src/bin")); err == nil {
+		names, _ := f.Readdirnames(maxManifests)
+		f.Close()
+		for _, n := range names {
+			if strings.HasSuffix(n, ".rs") {
+				out = append(out, path.Join(dir, "src/bin", n))
+			} else if _, err := root.Lstat(path.Join(dir, "src/bin", n, "main.rs")); err == nil {
+				out = append(out, path.Join(dir, "src/bin", n, "main.rs"))
+			}
+		}
+	}
 	var m struct {
 		Package struct {
 			Build any `toml:"build"`
@@ -425,11 +437,14 @@ func (ws *workspace) urls() []depURL {
 }
 
 // walkURLs calls f with every string value of a "git" or "registry-index"
-// key, at any depth of a parsed manifest.
+// key, at any depth of a parsed manifest but in tools' metadata tables.
 func walkURLs(v any, f func(string)) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
+			if k == "metadata" {
+				continue
+			}
 			if s, ok := x.(string); ok && (k == "git" || k == "registry-index") {
 				f(s)
 				continue
