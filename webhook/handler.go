@@ -44,6 +44,8 @@ type Queue interface {
 	EnqueueReview(ctx context.Context, p *tasks.ReviewPayload, rerun bool) (id string, existing bool, err error)
 	// EnqueueCommand queues a command; existing as for EnqueueReview.
 	EnqueueCommand(ctx context.Context, p *tasks.CommandPayload) (id string, existing bool, err error)
+	// EnqueueCleanup queues the removal of a closed pull request's caches.
+	EnqueueCleanup(ctx context.Context, p *tasks.CleanupPayload) (id string, existing bool, err error)
 	// Ping checks that Redis answers.
 	Ping(ctx context.Context) error
 }
@@ -237,6 +239,14 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	}
 	if d.Outcome == OutcomeCommand {
 		id, exists, err := h.opts.Queue.EnqueueCommand(ctx, d.Command)
+		if err != nil {
+			h.unavailable(w, delivery, event, d, err)
+			return
+		}
+		add(id, exists)
+	}
+	if d.Cleanup != nil {
+		id, exists, err := h.opts.Queue.EnqueueCleanup(ctx, d.Cleanup)
 		if err != nil {
 			h.unavailable(w, delivery, event, d, err)
 			return

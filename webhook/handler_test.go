@@ -73,7 +73,7 @@ func TestDeliveries(t *testing.T) {
 		{"synchronize", "pull_request", loadFixture(t, "pull_request.synchronize.payload.json"), 202, "queued", prTaskID},
 		{"reopened", "pull_request", loadFixture(t, "pull_request.reopened.payload.json"), 202, "queued", prTaskID},
 		{"ready for review", "pull_request", loadFixture(t, "pull_request.ready_for_review.with-installation.payload.json"), 202, "queued", prTaskID},
-		{"closed", "pull_request", loadFixture(t, "pull_request.closed.payload.json"), 200, "ignored", ""},
+		{"closed", "pull_request", loadFixture(t, "pull_request.closed.payload.json"), 202, "queued", "cleanup:D"},
 		{"labeled", "pull_request", loadFixture(t, "pull_request.labeled.payload.json"), 200, "ignored", ""},
 		{"converted to draft", "pull_request", loadFixture(t, "pull_request.converted_to_draft.with-installation.payload.json"), 200, "ignored", ""},
 		{"draft opened", "pull_request", draft, 200, "ignored", ""},
@@ -101,6 +101,7 @@ func TestDeliveries(t *testing.T) {
 			id := fmt.Sprintf("delivery-%d", i)
 			code, resp := do(t, h, delivery(tt.event, id, tt.body))
 			want := strings.ReplaceAll(tt.taskID, "command:D", tasks.CommandTaskID(id))
+			want = strings.ReplaceAll(want, "cleanup:D", tasks.CleanupTaskID(id))
 			if code != tt.code || resp.Status != tt.status || resp.TaskID != want {
 				t.Errorf("got %d %+v; want %d %s task %q", code, resp, tt.code, tt.status, want)
 			}

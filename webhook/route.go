@@ -25,6 +25,8 @@ const (
 	OutcomeReview Outcome = "review"
 	// OutcomeCommand queues one command task.
 	OutcomeCommand Outcome = "command"
+	// OutcomeCleanup queues the removal of a closed pull request's caches.
+	OutcomeCleanup Outcome = "cleanup"
 )
 
 // Decision is what Route makes of a delivery.
@@ -41,6 +43,8 @@ type Decision struct {
 	Rerun bool
 	// Command is the command task to queue (OutcomeCommand).
 	Command *tasks.CommandPayload
+	// Cleanup is the cleanup task to queue (OutcomeCleanup).
+	Cleanup *tasks.CleanupPayload
 	// LogAttrs describe a logged delivery.
 	LogAttrs []any
 }
@@ -184,7 +188,7 @@ func (e *payload) account() string {
 func routePullRequest(e *payload, deliveryID string, opts RouteOptions) (Decision, error) {
 	d := Decision{Action: e.Action}
 	switch d.Action {
-	case "opened", "reopened", "synchronize", "ready_for_review":
+	case "opened", "reopened", "synchronize", "ready_for_review", "closed":
 	default:
 		return ignore(d, "action not handled"), nil
 	}
@@ -193,6 +197,11 @@ func routePullRequest(e *payload, deliveryID string, opts RouteOptions) (Decisio
 		return Decision{}, err
 	}
 	pr := e.PullRequest
+	if d.Action == "closed" && pr != nil && pr.Number > 0 {
+		d.Outcome, d.Cleanup = OutcomeCleanup, &tasks.CleanupPayload{
+			DeliveryID: deliveryID, InstallationID: c.installation, Repo: c.repo, PRNumber: pr.Number}
+		return d, nil
+	}
 	if pr == nil || pr.Number <= 0 || pr.Head.SHA == "" {
 		return Decision{}, badPayload("missing pull_request.number or pull_request.head.sha")
 	}

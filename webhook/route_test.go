@@ -78,6 +78,10 @@ func FuzzRoute(f *testing.F) {
 			default:
 				t.Fatalf("command %q", c.Command)
 			}
+		case OutcomeCleanup:
+			if c := d.Cleanup; c == nil || c.Repo.ID == 0 || c.PRNumber <= 0 || c.InstallationID == 0 {
+				t.Fatalf("incomplete cleanup payload %+v", c)
+			}
 		case OutcomeIgnored:
 			if d.Reason == "" {
 				t.Fatal("ignored without a reason")

@@ -7,6 +7,7 @@
 //	Reviewer     Review(ctx, tasks.ReviewPayload) error       symposium:review
 //	Commander    Command(ctx, tasks.CommandPayload) error     symposium:command
 //	Redeliverer  Redeliver(ctx, tasks.RedeliverPayload) error symposium:redeliver
+//	Cleaner      Cleanup(ctx, tasks.CleanupPayload) error     symposium:cleanup
 //
 // An implementation gets the task's logger with Logger(ctx) and its task id
 // with TaskID(ctx). Returning an error retries the task with backoff (see
@@ -40,6 +41,11 @@ type Commander interface {
 	Command(ctx context.Context, p tasks.CommandPayload) error
 }
 
+// Cleaner removes the build caches of a closed pull request.
+type Cleaner interface {
+	Cleanup(ctx context.Context, p tasks.CleanupPayload) error
+}
+
 // Redeliverer asks GitHub to redeliver failed webhook deliveries.
 type Redeliverer interface {
 	Redeliver(ctx context.Context, p tasks.RedeliverPayload) error
@@ -51,6 +57,7 @@ type Handlers struct {
 	Reviewer    Reviewer
 	Commander   Commander
 	Redeliverer Redeliverer
+	Cleaner     Cleaner
 	// Logger is the base logger; default slog.Default().
 	Logger *slog.Logger
 	// Timeout, when set, also bounds each task's ctx (asynq applies the
@@ -73,12 +80,18 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	if h.Redeliverer == nil {
 		h.Redeliverer = logOnly
 	}
+	if h.Cleaner == nil {
+		h.Cleaner = logOnly
+	}
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeReview, handler(h, func(ctx context.Context, p tasks.ReviewPayload) error {
 		return h.Reviewer.Review(ctx, p)
 	}))
 	mux.Handle(tasks.TypeCommand, handler(h, func(ctx context.Context, p tasks.CommandPayload) error {
 		return h.Commander.Command(ctx, p)
+	}))
+	mux.Handle(tasks.TypeCleanup, handler(h, func(ctx context.Context, p tasks.CleanupPayload) error {
+		return h.Cleaner.Cleanup(ctx, p)
 	}))
 	mux.Handle(tasks.TypeRedeliver, handler(h, func(ctx context.Context, p tasks.RedeliverPayload) error {
 		return h.Redeliverer.Redeliver(ctx, p)
@@ -165,6 +178,12 @@ func (LogOnly) Command(ctx context.Context, p tasks.CommandPayload) error {
 // Redeliver logs the redelivery it was asked for.
 func (LogOnly) Redeliver(ctx context.Context, p tasks.RedeliverPayload) error {
 	Logger(ctx).Info("redeliver task received (no redeliverer configured: acknowledged only)", "since_seconds", p.SinceSeconds)
+	return nil
+}
+
+// Cleanup logs the cleanup it was asked for.
+func (LogOnly) Cleanup(ctx context.Context, p tasks.CleanupPayload) error {
+	Logger(ctx).Info("cleanup task received (no cleaner configured: acknowledged only)", "pr", p.PRNumber)
 	return nil
 }
 

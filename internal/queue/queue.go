@@ -122,6 +122,24 @@ func (q *Queue) EnqueueCommand(ctx context.Context, p *tasks.CommandPayload) (id
 	return id, existing, err
 }
 
+// EnqueueCleanup enqueues the removal of a closed pull request's caches
+// with id tasks.CleanupTaskID, on the maintenance queue.
+func (q *Queue) EnqueueCleanup(ctx context.Context, p *tasks.CleanupPayload) (id string, existing bool, err error) {
+	id = tasks.CleanupTaskID(p.DeliveryID)
+	body, err := tasks.Marshal(p)
+	if err != nil {
+		return id, false, err
+	}
+	h := map[string]string{
+		tasks.HeaderDelivery:     p.DeliveryID,
+		tasks.HeaderInstallation: strconv.FormatInt(p.InstallationID, 10),
+		tasks.HeaderRepo:         p.Repo.FullName,
+		tasks.HeaderPR:           strconv.Itoa(p.PRNumber),
+	}
+	existing, err = q.enqueue(ctx, asynq.NewTaskWithHeaders(tasks.TypeCleanup, body, h), tasks.QueueMaintenance, id)
+	return id, existing, err
+}
+
 func (q *Queue) enqueue(ctx context.Context, t *asynq.Task, queue, id string) (bool, error) {
 	opts := []asynq.Option{
 		asynq.Queue(queue),

@@ -28,6 +28,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/agent"
 	"github.com/symposium-dev/symposium/internal/analysis"
+	"github.com/symposium-dev/symposium/internal/cachedir"
 	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
@@ -74,10 +75,13 @@ type Options struct {
 	Runner sandbox.Runner
 	// DataDir holds the git caches, the cargo homes (per repository), the
 	// target and source dirs (per pull request) and per-task work dirs;
-	// required. See PRDirs.
+	// required. See package cachedir.
 	DataDir string
 	// Fetch runs `cargo fetch` (with network) before the offline analysis.
 	Fetch bool
+	// Budget, when set, is swept after each review: pull requests' dirs
+	// over the file cap or beyond the disk budget are removed.
+	Budget *cachedir.Budget
 	// Conclusions override the default check run conclusions.
 	Conclusions Conclusions
 	// LockLease is the lease of the per-PR lock, renewed while the task runs
@@ -241,6 +245,9 @@ func (j *job) do(ctx context.Context) error {
 		return err
 	}
 	observe.Posted(ctx, "review")
+	if err := j.r.opts.Budget.Sweep(ctx, false); err != nil {
+		j.log.Warn("cache budget sweep", "err", err)
+	}
 	return nil
 }
 
@@ -284,7 +291,7 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 	}()
 	j.log.Info("pull request fetched", "base", co.BaseSHA, "merge_base", co.MergeBase, "head", co.HeadSHA)
 
-	dirs := PRDirs(j.r.opts.DataDir, j.p.Repo.ID, j.p.PR.Number)
+	dirs := cachedir.ForPR(j.r.opts.DataDir, j.p.Repo.ID, j.p.PR.Number)
 	target, source := dirs.Target, dirs.Source
 	if err := dirs.Make(); err != nil {
 		return review.Result{}, err

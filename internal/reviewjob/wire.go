@@ -4,7 +4,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/symposium-dev/symposium/internal/cachedir"
 )
+
+// Cleaner removes a closed pull request's dirs from the reviews' data dir
+// and the commands' (its "commands" subdir, as the worker's wiring lays it
+// out).
+func (r *Reviewer) Cleaner() cachedir.Cleaner {
+	return cachedir.Cleaner{Roots: []string{r.opts.DataDir, filepath.Join(r.opts.DataDir, "commands")}}
+}
 
 // MakeDataDir makes dir absolute and creates it with its subdirs (owner
 // only); it returns the absolute dir.

@@ -18,6 +18,8 @@ const (
 	TypeCommand = "symposium:command"
 	// TypeRedeliver asks GitHub to redeliver webhook deliveries that failed.
 	TypeRedeliver = "symposium:redeliver"
+	// TypeCleanup removes the build caches of a closed pull request.
+	TypeCleanup = "symposium:cleanup"
 )
 
 // Queue names. Commands are what a person is waiting for, so they go first.
@@ -118,6 +120,15 @@ type RedeliverPayload struct {
 	SinceSeconds int64 `json:"since_seconds"`
 }
 
+// CleanupPayload is the payload of a TypeCleanup task.
+type CleanupPayload struct {
+	Version        int    `json:"version"`
+	DeliveryID     string `json:"delivery_id"`
+	InstallationID int64  `json:"installation_id"`
+	Repo           Repo   `json:"repo"`
+	PRNumber       int    `json:"pr_number"`
+}
+
 // ReviewTaskID is the task id of a review: one task per repository, pull
 // request and head SHA, so several deliveries for one head make one task.
 func ReviewTaskID(repoID int64, pr int, headSHA string) string {
@@ -128,6 +139,12 @@ func ReviewTaskID(repoID int64, pr int, headSHA string) string {
 // carried it, so a redelivered webhook does not run a command twice.
 func CommandTaskID(deliveryID string) string {
 	return "command:" + deliveryID
+}
+
+// CleanupTaskID is the task id of a cleanup, derived from the delivery that
+// closed the pull request.
+func CleanupTaskID(deliveryID string) string {
+	return "cleanup:" + deliveryID
 }
 
 // LogHeaders are the asynq task headers that carry log context from the
@@ -148,6 +165,8 @@ func Marshal(v any) ([]byte, error) {
 	case *CommandPayload:
 		p.Version = PayloadVersion
 	case *RedeliverPayload:
+		p.Version = PayloadVersion
+	case *CleanupPayload:
 		p.Version = PayloadVersion
 	}
 	b, err := json.Marshal(v)
