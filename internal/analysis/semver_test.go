@@ -9,8 +9,8 @@ import (
 	"github.com/symposium-dev/symposium/review"
 )
 
-// TestAPIFiles: the semver check runs only when a changed library line
-// lies outside function bodies.
+// TestAPIFiles: the semver check runs only when a change can break the
+// public API.
 func TestAPIFiles(t *testing.T) {
 	lib := "pub fn a(x: u32) -> u32 {\n    x + 1\n}\n\npub enum E {\n    A,\n}\n"
 	tests := []struct {
@@ -23,7 +23,8 @@ func TestAPIFiles(t *testing.T) {
 		{"signature", map[string]string{"src/lib.rs": strings.Replace(lib, "x: u32", "x: u64", 1)}, "src/lib.rs"},
 		{"variant", map[string]string{"src/lib.rs": strings.Replace(lib, "    A,\n", "    A,\n    B,\n", 1)}, "src/lib.rs"},
 		{"removed item", map[string]string{"src/lib.rs": "pub fn a(x: u32) -> u32 {\n    x + 1\n}\n"}, "src/lib.rs"},
-		{"new module", map[string]string{"src/m.rs": "pub fn m() {}\n"}, "src/m.rs"},
+		{"new items only", map[string]string{"src/m.rs": "pub fn m() {}\n", "src/lib.rs": "pub mod m;\n" + lib + "\npub fn b() {}\n"}, ""},
+		{"deleted file", map[string]string{"src/lib.rs": "", "src/main.rs": "fn main() {}\n"}, "src/lib.rs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
