@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/symposium-dev/symposium/internal/config"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -63,7 +64,9 @@ func main() {
 	target := filepath.Join(work, "target")
 	ours := []string{bin, "review", "--repo", repo, "--base", "main", "--head", "pr", "--format", "json",
 		"--sandbox", *mode, "--cache-dir", cache, "--target-dir", target, "--fetch=false"}
-	clippy := []string{"cargo", "clippy", "--workspace", "--all-targets", "--message-format=json", "--offline"}
+	// The same lint arguments as the review's defaults (the unsafe lints):
+	// clippy rechecks a crate whose lint arguments changed.
+	clippy := append([]string{"cargo", "clippy", "--workspace", "--all-targets", "--message-format=json", "--offline", "--"}, config.DefaultRepo().LintArgs()...)
 	clippyEnv := []string{"CARGO_TARGET_DIR=" + target}
 
 	// The first review exports the head and fills the target dir; clippy

@@ -240,10 +240,11 @@ func versionLine(heads *headFiles, manifest string) int {
 	return 0
 }
 
-// apiFiles returns the changed library sources whose change may reach the
-// public API: new, deleted or renamed files, and files with a changed line
-// outside function bodies (in the head for added lines, in the base for
-// removed ones).
+// apiFiles returns the changed library sources whose change may break the
+// public API (see semvercheck.MayBreak): deleted files, files with a
+// removed line outside function bodies, files with an added variant,
+// field, trait item or #[non_exhaustive]. Adding items breaks nobody, so
+// a pull request that only adds them skips the semver check.
 func apiFiles(ctx context.Context, in depthInput) []string {
 	var out []string
 	for _, f := range in.diff.Files {
@@ -251,7 +252,7 @@ func apiFiles(ctx context.Context, in depthInput) []string {
 		if !semvercheck.LibSource(p) && !semvercheck.LibSource(f.OldPath) {
 			continue
 		}
-		if f.IsNew || f.IsDelete || f.IsRename || f.IsBinary {
+		if f.IsDelete || f.IsBinary {
 			out = append(out, p)
 			continue
 		}
@@ -266,13 +267,13 @@ func apiFiles(ctx context.Context, in depthInput) []string {
 				}
 			}
 		}
-		if src, ok := in.heads.read(p); len(added) > 0 && (!ok || semvercheck.OutsideFnBodies(src, added)) {
+		if src, ok := in.heads.read(p); len(added) > 0 && (!ok || semvercheck.MayBreak(src, added, true)) {
 			out = append(out, p)
 			continue
 		}
 		if len(removed) > 0 {
 			src, ok, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, f.OldPath)
-			if err != nil || !ok || semvercheck.OutsideFnBodies(src, removed) {
+			if err != nil || !ok || semvercheck.MayBreak(src, removed, false) {
 				out = append(out, p)
 			}
 		}

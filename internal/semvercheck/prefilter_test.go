@@ -2,7 +2,7 @@ package semvercheck
 
 import "testing"
 
-func TestOutsideFnBodies(t *testing.T) {
+func TestMayBreak(t *testing.T) {
 	src := `/// Docs.
 pub fn a(x: u32) -> u32 {
     let y = x + 1;
@@ -22,21 +22,28 @@ pub enum E {
 `
 	tests := []struct {
 		lines []int
+		added bool
 		want  bool
 	}{
-		{[]int{3, 4}, false}, // inside a fn body
-		{[]int{1}, false},    // a comment
-		{[]int{6}, false},    // blank
-		{[]int{2}, true},     // the signature
-		{[]int{10}, false},   // a default method's body
-		{[]int{8}, true},     // a required trait method
-		{[]int{15}, true},    // an enum variant
-		{[]int{3, 15}, true}, // one outside is enough
+		{[]int{3, 4}, false, false}, // inside a fn body
+		{[]int{1}, false, false},    // a comment
+		{[]int{6}, false, false},    // blank
+		{[]int{2}, false, true},     // a signature removed or changed
+		{[]int{2}, true, false},     // a new fn breaks nobody
+		{[]int{10}, true, false},    // a default method's body
+		{[]int{8}, true, true},      // a new required trait method
+		{[]int{8}, false, true},     // a trait method removed
+		{[]int{15}, true, true},     // a new variant
+		{[]int{3, 15}, true, true},  // one is enough
+		{[]int{14}, true, false},    // a new enum
 	}
 	for _, tc := range tests {
-		if got := OutsideFnBodies([]byte(src), tc.lines); got != tc.want {
-			t.Errorf("lines %v: %v, want %v", tc.lines, got, tc.want)
+		if got := MayBreak([]byte(src), tc.lines, tc.added); got != tc.want {
+			t.Errorf("lines %v added %v: %v, want %v", tc.lines, tc.added, got, tc.want)
 		}
+	}
+	if !MayBreak([]byte("#[non_exhaustive]\npub enum E { A }\n"), []int{1}, true) {
+		t.Error("adding #[non_exhaustive] breaks")
 	}
 	for p, want := range map[string]bool{"src/lib.rs": true, "a/src/x/y.rs": true, "tests/t.rs": false, "src/main.rs": false, "src/bin/x.rs": false, "build.rs": false, "examples/e.rs": false, "README.md": false} {
 		if got := LibSource(p); got != want {
