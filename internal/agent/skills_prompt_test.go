@@ -16,7 +16,7 @@ func (noTools) Call(context.Context, string, json.RawMessage) (string, bool) {
 	return "", true
 }
 func (noTools) ServeMCP(context.Context, io.ReadWriteCloser) error { return nil }
-func (noTools) Counts() (int, int)                                { return 0, 0 }
+func (noTools) Counts() (int, int)                                 { return 0, 0 }
 
 func TestPromptSkills(t *testing.T) {
 	diff := "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,1 +1,2 @@\n fn a() {}\n+fn b() { tokio::spawn(async {}); }\n"
