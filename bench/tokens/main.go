@@ -4,11 +4,17 @@
 //
 //	go run ./bench/tokens [-dir bench/tokens/testdata]
 //
-// It ends with prompt_overhead_ratio=<median of prompt/diff>; the target is
-// at most 1.5, with a fixed overhead under 1,500 tokens.
+// Every prompt carries a typical index of applicable skills, and the tool
+// definitions (crate_info, read_crate_file, search_crate, skill,
+// cargo_check) count as sent. It ends with skills_index_tokens=<the index's
+// share of the fixed overhead> and prompt_overhead_ratio=<median of
+// prompt/diff>; the target is at most 1.5, with a fixed overhead under
+// 1,500 tokens.
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -17,7 +23,18 @@ import (
 	"text/tabwriter"
 
 	"github.com/symposium-dev/symposium/internal/agent"
+	"github.com/symposium-dev/symposium/internal/cratetools"
+	"github.com/symposium-dev/symposium/review"
 )
+
+// benchSkills is a typical index: a few crates' skills and a repository's.
+var benchSkills = []agent.Skill{
+	{Name: "serde-basics", Description: "Deriving Serialize and Deserialize, field attributes, and when to write impls by hand.", Crates: []string{"serde"}},
+	{Name: "tokio-runtime", Description: "Spawning tasks, blocking code inside async, cancellation safety of select! branches.", Crates: []string{"tokio"}},
+	{Name: "thiserror-errors", Description: "Error enums with thiserror: #[from], #[source], and messages without trailing punctuation.", Crates: []string{"thiserror"}},
+	{Name: "regex-usage", Description: "Compile regexes once (LazyLock), prefer bytes APIs for non-UTF-8 input.", Crates: []string{"regex"}},
+	{Name: "house-style", Description: "The repository's conventions for errors, logging and tests."},
+}
 
 func main() {
 	dir := flag.String("dir", "bench/tokens/testdata", "directory of fixture pull requests")
@@ -40,12 +57,22 @@ func run(dir string) error {
 		return err
 	}
 	// The fixed overhead: system prompt, answer schema (sent as a tool or
-	// response format), headings and PR text, with an empty diff.
-	empty, err := agent.BuildPrompt(agent.Request{Title: title, Body: body})
+	// response format), tool definitions, headings, PR text and the skills
+	// index, with an empty diff.
+	tools := cratetools.New(cratetools.Config{Check: func(context.Context, string) ([]review.Diagnostic, error) { return nil, nil }})
+	specs, err := json.Marshal(tools.Specs())
 	if err != nil {
 		return err
 	}
-	schema := agent.EstimateTokens(agent.SchemaCompact)
+	empty, err := agent.BuildPrompt(agent.Request{Title: title, Body: body, Skills: benchSkills, Tools: tools})
+	if err != nil {
+		return err
+	}
+	noSkills, err := agent.BuildPrompt(agent.Request{Title: title, Body: body})
+	if err != nil {
+		return err
+	}
+	schema := agent.EstimateTokens(agent.SchemaCompact) + agent.EstimateTokens(string(specs))
 	fixed := empty.Tokens + schema
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -60,7 +87,7 @@ func run(dir string) error {
 		if err != nil {
 			return err
 		}
-		req := agent.Request{Title: title, Body: body, Diff: string(diff), HeadFile: func(p string) ([]byte, bool) {
+		req := agent.Request{Title: title, Body: body, Diff: string(diff), Skills: benchSkills, Tools: tools, HeadFile: func(p string) ([]byte, bool) {
 			b, err := os.ReadFile(filepath.Join(fx, "head", filepath.FromSlash(p)))
 			return b, err == nil
 		}}
@@ -86,6 +113,8 @@ func run(dir string) error {
 		return fmt.Errorf("no fixture under %s", dir)
 	}
 	fmt.Printf("fixed_overhead_tokens=%d\n", fixed)
+	fmt.Printf("skills_index_tokens=%d\n", empty.Tokens-noSkills.Tokens)
+	fmt.Printf("tool_definitions_tokens=%d\n", agent.EstimateTokens(string(specs)))
 	fmt.Printf("prompt_overhead_ratio=%.2f\n", median(ratios))
 	return nil
 }

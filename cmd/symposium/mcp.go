@@ -35,7 +35,7 @@ func serveMCP(ctx context.Context, args []string, in io.ReadCloser, out io.Write
 	connect := fs.String("connect", "", "bridge stdio to the tools served on this unix socket (what an ACP agent runs) instead of serving them")
 	local := addLocalFlags(fs, "where target and source directories persist between runs", "tools")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: symposium mcp [--repo DIR] [--rev REV] [--sandbox bwrap|none]")
+		fmt.Fprintln(stderr, "Usage: symposium mcp [--repo DIR] [--rev REV] [--sandbox bwrap|none] | symposium mcp --connect SOCKET")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Serves an MCP server over stdio with the tools the review agent gets: crate_info,")
 		fmt.Fprintln(stderr, "read_crate_file, search_crate, skill and cargo_check, for the repository at REV.")

@@ -76,7 +76,7 @@ func NewACP(cfg Config) (*ACP, error) {
 		if !filepath.IsAbs(a.bridge[0]) {
 			return nil, fmt.Errorf("agent acp: the MCP bridge command %q is not an absolute path", a.bridge[0])
 		}
-		a.readOnly = append(a.readOnly, filepath.Dir(a.bridge[0]))
+		a.readOnly = append(a.readOnly, a.bridge[0]) // the executable alone, not its directory
 	}
 	for _, name := range append(append([]string(nil), agentEnvAllowed...), cfg.PassEnv...) {
 		if secretEnv(name) {

@@ -65,30 +65,30 @@ var _ agent.Tools = (*Box)(nil)
 // New returns the tools for cfg.
 func New(cfg Config) *Box { return &Box{cfg: cfg} }
 
-func object(props map[string]any, required ...string) map[string]any {
+// object is a compact JSON schema of string arguments: tool definitions
+// are sent with every request, so every word costs tokens.
+func object(names []string, required ...string) map[string]any {
+	props := map[string]any{}
+	for _, n := range names {
+		props[n] = map[string]any{"type": "string"}
+	}
 	if required == nil {
 		required = []string{}
 	}
-	return map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false}
+	return map[string]any{"type": "object", "properties": props, "required": required}
 }
-
-func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
 
 // Specs implements agent.Tools.
 func (b *Box) Specs() []agent.ToolSpec {
 	specs := []agent.ToolSpec{
-		{Name: "crate_info", Description: "A direct dependency or workspace package: locked version, enabled features, source files, applicable skills, docs.rs URL.",
-			InputSchema: object(map[string]any{"name": str("crate name, as published")}, "name")},
-		{Name: "read_crate_file", Description: "Read a file of a crate's source (crate = a dependency, or a workspace package for the code under review).",
-			InputSchema: object(map[string]any{"crate": str("crate name"), "path": str("path relative to the crate's directory")}, "crate", "path")},
-		{Name: "search_crate", Description: "Search a crate's source with a regular expression (RE2); returns path:line: text, bounded.",
-			InputSchema: object(map[string]any{"crate": str("crate name"), "pattern": str("RE2 regular expression")}, "crate", "pattern")},
-		{Name: "skill", Description: "The full text of an applicable skill from the prompt's index.",
-			InputSchema: object(map[string]any{"name": str("skill name")}, "name")},
+		{Name: "crate_info", Description: "A dependency's version, features, files, skills, docs URL.", InputSchema: object([]string{"name"}, "name")},
+		{Name: "read_crate_file", Description: "Read a file of a dependency or workspace package.", InputSchema: object([]string{"crate", "path"}, "crate", "path")},
+		{Name: "search_crate", Description: "Regex search in a crate's source.", InputSchema: object([]string{"crate", "pattern"}, "crate", "pattern")},
+		{Name: "skill", Description: "Body of an indexed skill.", InputSchema: object([]string{"name"}, "name")},
 	}
 	if b.cfg.Check != nil {
-		specs = append(specs, agent.ToolSpec{Name: "cargo_check", Description: "Apply an optional unified diff (against the head, a/ b/ prefixes) to a scratch copy and run the build check; returns compact diagnostics.",
-			InputSchema: object(map[string]any{"patch": str("optional unified diff")})})
+		specs = append(specs, agent.ToolSpec{Name: "cargo_check", Description: "Build the head, with an optional unified diff applied; returns diagnostics.",
+			InputSchema: object([]string{"patch"})})
 	}
 	return specs
 }
