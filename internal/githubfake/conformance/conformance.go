@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,7 +102,10 @@ type Mismatch struct {
 	Template string
 	// Response is set when the answer, not the request, is at fault.
 	Response bool
-	Err      error
+	// Reasons are the description's reasons, one a line.
+	Reasons []string
+	// Err is the validator's error.
+	Err error
 }
 
 func (m *Mismatch) Error() string {
@@ -113,7 +117,7 @@ func (m *Mismatch) Error() string {
 	if where == "" {
 		where = "no such path"
 	}
-	return fmt.Sprintf("GitHub API conformance: %s %s (%s): %s: %v", m.Method, m.Path, where, what, m.Err)
+	return fmt.Sprintf("GitHub API conformance: %s %s (%s): %s: %s", m.Method, m.Path, where, what, strings.Join(m.Reasons, "; "))
 }
 
 func (m *Mismatch) Unwrap() error { return m.Err }
@@ -134,7 +138,7 @@ var filterOptions = &openapi3filter.Options{
 // query parameters and the JSON body its schema allows.
 func (c *Checker) CheckRequest(ctx context.Context, r *http.Request, body []byte) (*Checked, error) {
 	mismatch := func(tmpl string, err error) error {
-		return &Mismatch{Method: r.Method, Path: r.URL.Path, Template: tmpl, Err: err}
+		return &Mismatch{Method: r.Method, Path: r.URL.Path, Template: tmpl, Reasons: reasons(err, false), Err: err}
 	}
 	tmpl, ok := c.spec.match(r.Method, r.URL.Path)
 	switch {
@@ -162,7 +166,8 @@ func (c *Checker) CheckRequest(ctx context.Context, r *http.Request, body []byte
 }
 
 // CheckResponse validates the answer to a checked request: a status the
-// operation documents and a JSON body its schema allows.
+// operation documents and a JSON body its schema allows, leniently: a
+// property the schema requires may be missing (see reasons).
 func (c *Checker) CheckResponse(ctx context.Context, req *Checked, status int, header http.Header, body []byte) error {
 	err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: req.input,
@@ -171,9 +176,13 @@ func (c *Checker) CheckResponse(ctx context.Context, req *Checked, status int, h
 		Body:                   io.NopCloser(bytes.NewReader(body)),
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	})
-	if err != nil {
-		r := req.input.Request
-		return &Mismatch{Method: r.Method, Path: r.URL.Path, Template: req.template, Response: true, Err: err}
+	if err == nil {
+		return nil
 	}
-	return nil
+	why := reasons(err, true)
+	if len(why) == 0 {
+		return nil
+	}
+	r := req.input.Request
+	return &Mismatch{Method: r.Method, Path: r.URL.Path, Template: req.template, Response: true, Reasons: why, Err: err}
 }
