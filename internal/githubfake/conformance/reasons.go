@@ -45,8 +45,10 @@ func reasons(err error, lenient bool) []string {
 		case *openapi3.SchemaError:
 			at := "/" + strings.Join(e.JSONPointer(), "/")
 			switch e.SchemaField {
-			case "required":
-				if !lenient {
+			case "required", "discriminator":
+				// A missing discriminator property is a missing property
+				// too (users' user_view_type); a wrong value is not.
+				if !lenient || (e.SchemaField == "discriminator" && !strings.Contains(e.Reason, "does not contain")) {
 					out = append(out, fmt.Sprintf("%sat %s: %s", prefix, at, e.Reason))
 				}
 			case "allOf":
