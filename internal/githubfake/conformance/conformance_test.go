@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -77,4 +78,45 @@ func TestCheckResponse(t *testing.T) {
 	if err := c.CheckResponse(context.Background(), checked, 418, h, []byte(`{}`)); err == nil {
 		t.Error("an undocumented status passed")
 	}
+}
+
+func TestGraphQL(t *testing.T) {
+	checker(t)
+	g, err := LoadGraphQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const threads = `query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100) { nodes { id isResolved comments(first: 1) { nodes { databaseId } } } }
+    }
+  }
+}`
+	const resolve = `mutation($id: ID!) { resolveReviewThread(input: {threadId: $id}) { thread { id isResolved } } }`
+	tests := []struct {
+		name, body, reason string
+	}{
+		{"review threads", `{"query":` + quote(threads) + `,"variables":{"owner":"o","name":"r","number":2}}`, ""},
+		{"resolve thread", `{"query":` + quote(resolve) + `,"variables":{"id":"PRRT_x"}}`, ""},
+		{"no such field", `{"query":"query { viewer { nonsense } }"}`, "nonsense"},
+		{"missing variable", `{"query":` + quote(resolve) + `,"variables":{}}`, "id"},
+		{"wrong variable type", `{"query":` + quote(threads) + `,"variables":{"owner":"o","name":"r","number":"two"}}`, "number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := g.Check([]byte(tt.body))
+			switch {
+			case tt.reason == "" && err != nil:
+				t.Errorf("GitHub accepts it, but: %v", err)
+			case tt.reason != "" && (err == nil || !strings.Contains(err.Error(), tt.reason)):
+				t.Errorf("got %v, want a mismatch naming %q", err, tt.reason)
+			}
+		})
+	}
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

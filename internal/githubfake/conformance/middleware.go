@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,12 +13,18 @@ import (
 
 // For returns the middleware that the fake GitHub runs around its REST API
 // (githubfake.Options.Conformance): every request and answer is checked,
-// and each distinct mismatch fails t with the description's reason. When
-// the description is missing it fails t under CI (CI set) and, outside CI,
-// logs that conformance is not checked and returns nil (no middleware).
+// and each distinct mismatch fails t with the description's reason; a POST
+// to /graphql is checked against GitHub's GraphQL schema instead. When the
+// description or the schema is missing it fails t under CI (CI set) and,
+// outside CI, logs that conformance is not checked and returns nil (no
+// middleware).
 func For(t testing.TB) func(http.Handler) http.Handler {
 	t.Helper()
 	c, err := Load()
+	var g *GraphQL
+	if err == nil {
+		g, err = LoadGraphQL()
+	}
 	if err != nil {
 		if os.Getenv("CI") != "" || !errors.Is(err, ErrMissing) {
 			t.Fatalf("GitHub API conformance: %v", err)
@@ -38,7 +45,19 @@ func For(t testing.TB) func(http.Handler) http.Handler {
 		}
 	}
 	return func(next http.Handler) http.Handler {
-		return c.Middleware(next, report)
+		rest := c.Middleware(next, report)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/graphql" {
+				rest.ServeHTTP(w, r)
+				return
+			}
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if err := g.Check(body); err != nil {
+				report(fmt.Errorf("GitHub API conformance: %s /graphql: %w", r.Method, err))
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 }
 
