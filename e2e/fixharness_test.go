@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/symposium-dev/symposium/internal/testredis"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -25,6 +26,7 @@ import (
 	"github.com/symposium-dev/symposium/internal/commandjob"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/githubfake"
+	"github.com/symposium-dev/symposium/internal/githubfake/conformance"
 	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/internal/reviewjob"
 	"github.com/symposium-dev/symposium/internal/sandbox"
@@ -53,7 +55,7 @@ type fixStack struct {
 // startFixStack starts a stack for one test and stops it when the test ends.
 func startFixStack(t *testing.T) *fixStack {
 	t.Helper()
-	s, stop, err := newFixStack()
+	s, stop, err := newFixStack(conformance.For(t))
 	if err != nil {
 		t.Fatalf("start the stack: %v", err)
 	}
@@ -61,7 +63,7 @@ func startFixStack(t *testing.T) *fixStack {
 	return s
 }
 
-func newFixStack() (_ *fixStack, stop func(), err error) {
+func newFixStack(checkGitHub func(http.Handler) http.Handler) (_ *fixStack, stop func(), err error) {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var closers []func()
@@ -81,7 +83,7 @@ func newFixStack() (_ *fixStack, stop func(), err error) {
 	}
 	closers = append(closers, func() { os.RemoveAll(s.dataDir) })
 	const secret = "e2e-fix-secret"
-	if s.gh, err = githubfake.New(githubfake.Options{WebhookSecret: secret}); err != nil {
+	if s.gh, err = githubfake.New(githubfake.Options{WebhookSecret: secret, Conformance: checkGitHub}); err != nil {
 		return nil, nil, err
 	}
 	closers = append(closers, s.gh.Close)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/demo"
 	"github.com/symposium-dev/symposium/internal/githubfake"
+	"github.com/symposium-dev/symposium/internal/githubfake/conformance"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
@@ -123,7 +124,8 @@ func startWith(t *testing.T, change func(*demo.StackOptions)) *env {
 	opts := demo.StackOptions{
 		RedisURL: redisURL(), DataDir: dataDir, Sandbox: sandboxMode(), Logger: logger,
 		Concurrency: 2, MaxRetry: 3,
-		RetryDelay: func(int, error, *asynq.Task) time.Duration { return 300 * time.Millisecond },
+		RetryDelay:        func(int, error, *asynq.Task) time.Duration { return 300 * time.Millisecond },
+		GitHubConformance: conformance.For(t),
 	}
 	if change != nil {
 		change(&opts)

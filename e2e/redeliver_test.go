@@ -21,6 +21,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/githubfake"
+	"github.com/symposium-dev/symposium/internal/githubfake/conformance"
 	"github.com/symposium-dev/symposium/internal/queue"
 	"github.com/symposium-dev/symposium/internal/redeliver"
 	"github.com/symposium-dev/symposium/internal/tasks"
@@ -67,7 +68,7 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 	}
 	receiver := httptest.NewServer(webhook.NewMux(h))
 	defer receiver.Close()
-	gh, err := githubfake.New(githubfake.Options{WebhookURL: receiver.URL + "/webhook", WebhookSecret: secret, Logger: log})
+	gh, err := githubfake.New(githubfake.Options{WebhookURL: receiver.URL + "/webhook", WebhookSecret: secret, Logger: log, Conformance: conformance.For(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -52,6 +53,9 @@ type StackOptions struct {
 	// Agent and AgentConfig add an agent to the review (default: none).
 	Agent       agent.Agent
 	AgentConfig agent.Config
+	// GitHubConformance is passed to the fake GitHub as
+	// githubfake.Options.Conformance (tests: conformance.For(t)).
+	GitHubConformance func(http.Handler) http.Handler
 }
 
 // Stack is the whole bot in one process against a fake GitHub: the fake,
@@ -109,7 +113,7 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		}
 	}()
 	secret := randomHex(20)
-	if s.GitHub, err = githubfake.New(githubfake.Options{WebhookSecret: secret, Logger: log.With("component", "githubfake")}); err != nil {
+	if s.GitHub, err = githubfake.New(githubfake.Options{WebhookSecret: secret, Logger: log.With("component", "githubfake"), Conformance: opts.GitHubConformance}); err != nil {
 		return nil, err
 	}
 	redisURL := opts.RedisURL

@@ -130,6 +130,9 @@ func (c *ClientCreator) InstallationClient(installationID int64) (*github.Client
 		return client, nil
 	}
 	itr := ghinstallation.NewFromAppsTransport(c.appsTransport(installationID), installationID)
+	// Without options ghinstallation posts the body "null", which GitHub's
+	// description does not allow; "{}" asks for the same token.
+	itr.InstallationTokenOptions = &gh88.InstallationTokenOptions{}
 	client := c.newClient(newResilientTransport(itr, c.cfg.Transport))
 	c.installs[installationID] = client
 	return client, nil

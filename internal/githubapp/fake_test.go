@@ -16,6 +16,7 @@ import (
 
 	"github.com/symposium-dev/symposium/internal/githubapp"
 	"github.com/symposium-dev/symposium/internal/githubfake"
+	"github.com/symposium-dev/symposium/internal/githubfake/conformance"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/review"
 )
@@ -44,7 +45,7 @@ func TestAgainstFakeGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := githubfake.New(githubfake.Options{})
+	fake, err := githubfake.New(githubfake.Options{Conformance: conformance.For(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,11 @@ type Options struct {
 	GitBinary string
 	// Logger receives the fake's own logs (default: discarded).
 	Logger *slog.Logger
+	// Conformance, when set, wraps the REST API (paths relative to
+	// /api/v3; not git, faults or rate limiting): tests set it to
+	// conformance.For(t) to check every request and answer against
+	// GitHub's OpenAPI description.
+	Conformance func(http.Handler) http.Handler
 }
 
 // Server is a running fake GitHub. All methods are safe for concurrent use.
@@ -79,6 +84,7 @@ type Server struct {
 	keyPEM []byte
 	log    *slog.Logger
 	mux    *http.ServeMux
+	api    http.Handler // mux, wrapped by Options.Conformance
 
 	mu          sync.Mutex
 	nextID      int64
@@ -142,6 +148,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.api = s.mux
+	if opts.Conformance != nil {
+		s.api = opts.Conformance(s.mux)
+	}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s, nil
 }
@@ -241,7 +251,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = strings.TrimPrefix(r.URL.Path, apiPrefix)
 	r2.URL.RawPath = ""
-	s.mux.ServeHTTP(rec, r2)
+	s.api.ServeHTTP(rec, r2)
 }
 
 // rateLimit counts the request against the primary limit and sets its headers.
