@@ -178,7 +178,7 @@ func TestReviewCommandErrors(t *testing.T) {
 		{"not a repository", []string{"--repo", t.TempDir(), "--base", "main", "--sandbox", sandbox.ModeNone}, 1, "base"},
 		{"bad format", []string{"--repo", repo, "--base", "main", "--format", "xml"}, 2, "--format must be markdown or json"},
 		{"bad filter", []string{"--repo", repo, "--base", "main", "--filter", "some"}, 2, "--filter"},
-		{"bad sandbox", []string{"--repo", repo, "--base", "main", "--sandbox", "docker"}, 1, "sandbox"},
+		{"bad sandbox", []string{"--repo", repo, "--base", "main", "--sandbox", "docker"}, 2, "--sandbox must be bwrap or none"},
 		{"agent", []string{"--repo", repo, "--base", "main", "--agent", "claude"}, 2, "--agent"},
 		{"extra argument", []string{"--repo", repo, "--base", "main", "extra"}, 2, "unexpected arguments"},
 		{"unknown flag", []string{"--repo", repo, "--base", "main", "--nope"}, 2, "flag provided but not defined"},

@@ -42,6 +42,9 @@ type Options struct {
 	// (registry cache): written only by Fetch, read-only in every other
 	// command. Default: TargetDir/cargo-home.
 	CargoHome string
+	// Toolchain names a rustup toolchain ("nightly") the worker chose for
+	// this command; empty means the checkout's pinned one.
+	Toolchain string
 	// FetchDir holds Fetch's own state (its target dir, the manifest-only
 	// copies, the hash of the last fetch). Default: CargoHome/.symposium-fetch,
 	// read-only with the cargo home.
@@ -123,6 +126,9 @@ func command(dir string, opts Options, args []string, network bool) (sandbox.Com
 		}
 	}
 	tc, err := pinnedToolchain(dir)
+	if opts.Toolchain != "" {
+		tc, err = namedToolchain(opts.Toolchain)
+	}
 	if err != nil {
 		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 	}

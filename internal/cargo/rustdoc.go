@@ -44,7 +44,8 @@ func RustdocJSON(ctx context.Context, dir, pkg, libName string, opts Options) ([
 	}
 	out := filepath.Join(opts.TargetDir, "doc", libName+".json")
 	_ = os.Remove(out)
-	args := []string{"cargo", "+nightly", "rustdoc", "--lib", "--package", pkg, "--offline", "--color=never"}
+	opts.Toolchain = "nightly"
+	args := []string{"cargo", "rustdoc", "--lib", "--package", pkg, "--offline", "--color=never"}
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "--", "-Z", "unstable-options", "--output-format", "json", "--cap-lints", "allow")
 	res, err := runBuild(ctx, dir, opts, args)

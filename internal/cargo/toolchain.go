@@ -69,6 +69,24 @@ func pinnedToolchain(dir string) (toolchain, error) {
 	return def, nil
 }
 
+// namedToolchain returns rustup's installed toolchain ch ("nightly"), for
+// commands the worker itself chose that need another channel than the
+// pinned one (rustdoc's JSON output).
+func namedToolchain(ch string) (toolchain, error) {
+	def, err := workerToolchain()
+	if err != nil {
+		return toolchain{}, err
+	}
+	home := rustupHome()
+	for _, name := range []string{ch, ch + "-" + hostTriple(def.name)} {
+		sysroot := filepath.Join(home, "toolchains", name)
+		if fi, err := os.Stat(filepath.Join(sysroot, "bin", "cargo")); err == nil && fi.Mode().IsRegular() {
+			return toolchain{name: name, bin: filepath.Join(sysroot, "bin"), sysroot: sysroot}, nil
+		}
+	}
+	return toolchain{}, fmt.Errorf("the %s toolchain is not installed", ch)
+}
+
 // workerToolchain resolves, once, the toolchain rustup (or the PATH) gives
 // this process outside any checkout: RUSTUP_TOOLCHAIN if the operator set
 // it, else rustup's default.
