@@ -47,14 +47,17 @@ func For(t testing.TB) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		rest := c.Middleware(next, report)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/graphql" {
+			// GitHub.com serves GraphQL at /graphql beside the REST root,
+			// GitHub Enterprise Server (and the fake, whose REST root is
+			// /api/v3/) at /api/graphql.
+			if r.URL.Path != "/graphql" && r.URL.Path != "/api/graphql" {
 				rest.ServeHTTP(w, r)
 				return
 			}
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			if err := g.Check(body); err != nil {
-				report(fmt.Errorf("GitHub API conformance: %s /graphql: %w", r.Method, err))
+				report(fmt.Errorf("GitHub API conformance: %s %s: %w", r.Method, r.URL.Path, err))
 			}
 			next.ServeHTTP(w, r)
 		})
