@@ -3,6 +3,7 @@ package cargo
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/symposium-dev/symposium/review"
@@ -34,6 +35,9 @@ func failedTargets(stderr []byte) []review.Diagnostic {
 	if len(names) == 0 {
 		return nil
 	}
+	// cargo builds targets in parallel: the order it reports them in is not
+	// the review's.
+	slices.Sort(names)
 	msg := "target " + names[0] + " could not be built: its findings are missing from this review"
 	if len(names) > 1 {
 		msg = fmt.Sprintf("%d targets could not be built, their findings are missing from this review: %s", len(names), strings.Join(names, ", "))
