@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	acp "github.com/coder/acp-go-sdk"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/internal/sandbox"
 )
 
@@ -123,7 +123,7 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 	}
 	defer os.RemoveAll(tmp)
 	work := filepath.Join(tmp, "work")
-	if err := copyTree(ctx, req.CheckoutDir, work); err != nil {
+	if err := safefs.CopyTree(ctx, req.CheckoutDir, work); err != nil {
 		return Response{}, fmt.Errorf("agent acp: scratch copy: %w", err)
 	}
 	ioDir := filepath.Join(tmp, "io")
@@ -260,31 +260,4 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
-}
-
-// copyTree copies directory src to dst (which must not exist), keeping
-// modes and symlinks, without the cargo target directory.
-func copyTree(ctx context.Context, src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	args := []string{"-a", "--"}
-	for _, e := range entries {
-		if e.Name() == "target" {
-			continue
-		}
-		args = append(args, filepath.Join(src, e.Name()))
-	}
-	if len(args) == 2 {
-		return nil
-	}
-	args = append(args, dst+"/")
-	if out, err := exec.CommandContext(ctx, "cp", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("cp: %w: %s", err, tail(out, 500))
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -64,7 +65,7 @@ func (v *verifier) reset(ctx context.Context) error {
 	if err := os.RemoveAll(v.scratch); err != nil {
 		return err
 	}
-	return copyTree(ctx, v.head, v.scratch)
+	return safefs.CopyTree(ctx, v.head, v.scratch)
 }
 
 // verify applies p to a fresh copy of the head and checks that it builds

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/symposium-dev/symposium/internal/safefs"
 	"github.com/symposium-dev/symposium/review"
 )
 
@@ -26,7 +27,7 @@ func (b *Box) cargoCheck(ctx context.Context, patch string) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 	scratch := filepath.Join(tmp, "head")
-	if err := copyTree(ctx, b.cfg.HeadDir, scratch); err != nil {
+	if err := safefs.CopyTree(ctx, b.cfg.HeadDir, scratch); err != nil {
 		return "", fmt.Errorf("scratch copy of the head: %w", err)
 	}
 	if strings.TrimSpace(patch) != "" {
@@ -104,31 +105,4 @@ func compact(diags []review.Diagnostic) string {
 		return head + ": the check passes"
 	}
 	return head + "\n" + strings.Join(lines, "\n")
-}
-
-// copyTree copies src to dst (which must not exist) with cp -a, without the
-// cargo target directory.
-func copyTree(ctx context.Context, src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	args := []string{"-a", "--"}
-	for _, e := range entries {
-		if e.Name() == "target" {
-			continue
-		}
-		args = append(args, filepath.Join(src, e.Name()))
-	}
-	if len(args) == 2 {
-		return nil
-	}
-	args = append(args, dst+"/")
-	if out, err := exec.CommandContext(ctx, "cp", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("cp: %w: %s", err, out)
-	}
-	return nil
 }
