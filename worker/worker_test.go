@@ -57,11 +57,11 @@ func TestServerRunsTasks(t *testing.T) {
 	defer conn.Close()
 	q := queue.New(conn, queue.DefaultTaskOptions())
 	ctx := context.Background()
-	p := &tasks.ReviewPayload{DeliveryID: "d1", InstallationID: 7, Repo: tasks.Repo{ID: 1, FullName: "o/r"}, PR: tasks.PullRequest{Number: 2, HeadSHA: "abc"}}
+	p := &tasks.ReviewPayload{DeliveryID: "d1", InstallationID: 7, Repo: tasks.Repo{ID: 1, Owner: "o", Name: "r", FullName: "o/r"}, PR: tasks.PullRequest{Number: 2, HeadSHA: "abc"}}
 	if _, _, err := q.EnqueueReview(ctx, p, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := q.EnqueueCommand(ctx, &tasks.CommandPayload{DeliveryID: "d2", Repo: p.Repo, PRNumber: 2, Command: tasks.CommandHelp}); err != nil {
+	if _, _, err := q.EnqueueCommand(ctx, &tasks.CommandPayload{DeliveryID: "d2", InstallationID: 7, Repo: p.Repo, PRNumber: 2, Command: tasks.CommandHelp, Sender: "u"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -176,7 +176,8 @@ func Marshal(v any) ([]byte, error) {
 	return b, nil
 }
 
-// Unmarshal decodes a payload and rejects versions this build does not know.
+// Unmarshal decodes a payload, rejects versions this build does not know
+// and, for the task payloads, what Validate finds missing.
 func Unmarshal(data []byte, v any) error {
 	var head struct {
 		Version int `json:"version"`
@@ -189,6 +190,9 @@ func Unmarshal(data []byte, v any) error {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("decode task payload: %w", err)
+	}
+	if p, ok := v.(validator); ok {
+		return p.Validate()
 	}
 	return nil
 }

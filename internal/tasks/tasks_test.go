@@ -6,7 +6,7 @@ import (
 )
 
 func TestMarshalStampsVersionAndRoundTrips(t *testing.T) {
-	in := &ReviewPayload{DeliveryID: "d1", InstallationID: 7, Repo: Repo{ID: 1, FullName: "o/r"},
+	in := &ReviewPayload{DeliveryID: "d1", InstallationID: 7, Repo: Repo{ID: 1, Owner: "o", Name: "r", FullName: "o/r"},
 		PR: PullRequest{Number: 3, HeadSHA: "abc"}}
 	data, err := Marshal(in)
 	if err != nil {
@@ -29,6 +29,9 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"unknown version", `{"version":2}`, "version 2"},
 		{"no version", `{}`, "version 0"},
 		{"not json", `{`, "decode task payload"},
+		{"no sender", `{"version":1,"repo":{"owner":"o","name":"r"},"pr_number":1,"installation_id":2,"command":"fix"}`, "invalid task payload"},
+		{"unknown command", `{"version":1,"repo":{"owner":"o","name":"r"},"pr_number":1,"installation_id":2,"sender":"u","command":"rm"}`, "unknown command"},
+		{"no repository", `{"version":1,"pr_number":1,"installation_id":2,"sender":"u","command":"fix"}`, "no repository"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
