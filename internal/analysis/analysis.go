@@ -405,7 +405,7 @@ func (h *headFiles) read(p string) ([]byte, bool) {
 	}
 	b, ok, err := gitrepo.Show(h.ctx, h.dir, h.sha, p)
 	if err != nil {
-		slog.Warn("read head file", "path", p, "err", err)
+		slog.WarnContext(h.ctx, "read head file", "path", p, "err", err)
 	}
 	if !ok || err != nil {
 		b = nil

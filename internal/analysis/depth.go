@@ -103,13 +103,13 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 // unsafeForPrompt lists the unsafe code of rawDiff for the agent's prompt,
 // reading the head's files from the exported tree dir; nil when the unsafe
 // review is off.
-func unsafeForPrompt(cfg *config.Repo, rawDiff []byte, dir string) []review.UnsafeItem {
+func unsafeForPrompt(ctx context.Context, cfg *config.Repo, rawDiff []byte, dir string) []review.UnsafeItem {
 	if !cfg.UnsafeReview() {
 		return nil
 	}
 	diff, err := review.ParseDiff(rawDiff)
 	if err != nil {
-		slog.Warn("unsafe list for the agent", "err", err)
+		slog.WarnContext(ctx, "unsafe list for the agent", "err", err)
 		return nil
 	}
 	return unsafereview.ScanDiff(diff, func(p string) ([]byte, bool) { return gitrepo.ReadTreeFile(dir, p) })
