@@ -86,7 +86,7 @@ func Augment(ctx context.Context, res *review.Result, step AgentStep) (agent.Aug
 			Title: step.Title, Body: step.Body, Diff: string(rawDiff), Findings: diags,
 			Instructions: instructions, HeadFile: headFileIn(step.SourceDir),
 			TokenBudget: step.TokenBudget, CheckoutDir: step.SourceDir,
-			Unsafe: unsafeForPrompt(cfg, rawDiff, step.SourceDir),
+			Unsafe: unsafeForPrompt(ctx, cfg, rawDiff, step.SourceDir),
 			Skills: skillList, Tools: tools,
 		},
 		HeadDir:      step.SourceDir,

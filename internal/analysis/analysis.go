@@ -165,7 +165,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 		return review.Result{}, fmt.Errorf("analysis: %w", cfgErr)
 	}
 	for _, w := range warnings {
-		slog.Warn("repository configuration", "repo", req.RepoDir, "warning", w)
+		slog.WarnContext(ctx, "repository configuration", "repo", req.RepoDir, "warning", w)
 	}
 	opts := cfg.ReviewOptions()
 	if req.Filter != "" {
@@ -225,7 +225,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	})
 	res.Incomplete = incomplete
 	res.Stats.DurationMS = time.Since(start).Milliseconds()
-	slog.Info("review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,
+	slog.InfoContext(ctx, "review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,
 		"diagnostics", res.Stats.DiagnosticsTotal, "on_diff", res.Stats.DiagnosticsOnDiff,
 		"comments", res.Stats.Comments, "duration_ms", res.Stats.DurationMS)
 	return res, nil
@@ -365,7 +365,7 @@ func packagesToCheck(ctx context.Context, src string, diff *review.Diff, copts c
 	if len(owners) == 0 {
 		return nil, nil
 	}
-	slog.Info("large workspace: checking the packages owning changed files", "members", len(members), "packages", owners)
+	slog.InfoContext(ctx, "large workspace: checking the packages owning changed files", "members", len(members), "packages", owners)
 	return owners, nil
 }
 
@@ -405,7 +405,7 @@ func (h *headFiles) read(p string) ([]byte, bool) {
 	}
 	b, ok, err := gitrepo.Show(h.ctx, h.dir, h.sha, p)
 	if err != nil {
-		slog.Warn("read head file", "path", p, "err", err)
+		slog.WarnContext(h.ctx, "read head file", "path", p, "err", err)
 	}
 	if !ok || err != nil {
 		b = nil

@@ -61,7 +61,7 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 	baseLock, _, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, "Cargo.lock")
 	if err != nil {
 		depth.Notes = append(depth.Notes, "Dependency review skipped: the base's Cargo.lock could not be read.")
-		slog.Warn("dependency review", "err", err)
+		slog.WarnContext(ctx, "dependency review", "err", err)
 		return nil
 	}
 	headLock, _ := in.heads.read("Cargo.lock")
@@ -72,7 +72,7 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 			dci.Graph, err = deps.ParseGraph(data)
 		}
 		if err != nil {
-			slog.Warn("dependency review: cargo metadata", "err", err)
+			slog.WarnContext(ctx, "dependency review: cargo metadata", "err", err)
 			depth.Notes = append(depth.Notes, "cargo metadata failed on the head: build scripts, proc macros and dependencies' rust-version were not checked.")
 		}
 	}
@@ -84,7 +84,7 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 		if dir == "" {
 			depth.Notes = append(depth.Notes, fmt.Sprintf("RustSec advisories were not checked: the operator has not set %s.", advisory.EnvDB))
 		} else if dci.DB, err = advisory.Open(dir); err != nil {
-			slog.Warn("dependency review", "err", err)
+			slog.WarnContext(ctx, "dependency review", "err", err)
 			depth.Notes = append(depth.Notes, "RustSec advisories were not checked: the advisory database cannot be read.")
 		}
 	}
@@ -103,13 +103,13 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 // unsafeForPrompt lists the unsafe code of rawDiff for the agent's prompt,
 // reading the head's files from the exported tree dir; nil when the unsafe
 // review is off.
-func unsafeForPrompt(cfg *config.Repo, rawDiff []byte, dir string) []review.UnsafeItem {
+func unsafeForPrompt(ctx context.Context, cfg *config.Repo, rawDiff []byte, dir string) []review.UnsafeItem {
 	if !cfg.UnsafeReview() {
 		return nil
 	}
 	diff, err := review.ParseDiff(rawDiff)
 	if err != nil {
-		slog.Warn("unsafe list for the agent", "err", err)
+		slog.WarnContext(ctx, "unsafe list for the agent", "err", err)
 		return nil
 	}
 	return unsafereview.ScanDiff(diff, func(p string) ([]byte, bool) { return gitrepo.ReadTreeFile(dir, p) })

@@ -83,7 +83,7 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 	headCopts := semverOptions(in.copts)
 	members, err := libMembers(ctx, in.src, headCopts)
 	if err != nil {
-		slog.Warn("semver check", "err", err)
+		slog.WarnContext(ctx, "semver check", "err", err)
 		depth.Notes = append(depth.Notes, "Semver check skipped: cargo metadata failed on the head.")
 		return nil
 	}
@@ -104,13 +104,13 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 			headAPI, err = semvercheck.ParseRustdoc(headJSON)
 		}
 		if err != nil {
-			slog.Warn("semver check: head", "package", m.name, "err", err)
+			slog.WarnContext(ctx, "semver check: head", "package", m.name, "err", err)
 			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the head.", review.CodeSpan(m.name)))
 			continue
 		}
 		baseAPI, ok, err := baseAPIOf(ctx, in, m, &base)
 		if err != nil {
-			slog.Warn("semver check: base", "package", m.name, "err", err)
+			slog.WarnContext(ctx, "semver check: base", "package", m.name, "err", err)
 			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the base.", review.CodeSpan(m.name)))
 			continue
 		}

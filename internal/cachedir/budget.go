@@ -106,7 +106,7 @@ func (b *Budget) Sweep(ctx context.Context, force bool) error {
 				return err
 			}
 			if removed {
-				slog.Warn("cache: pull request dirs over the file cap: removed", "dirs", u.dirs, "max_files", b.MaxFiles)
+				slog.WarnContext(ctx, "cache: pull request dirs over the file cap: removed", "dirs", u.dirs, "max_files", b.MaxFiles)
 				continue
 			}
 		}
@@ -126,7 +126,7 @@ func (b *Budget) Sweep(ctx context.Context, force bool) error {
 			return err
 		}
 		if removed {
-			slog.Info("cache: over budget: least recently used pull request dirs removed", "dirs", u.dirs, "bytes", u.bytes, "max_bytes", b.MaxBytes)
+			slog.InfoContext(ctx, "cache: over budget: least recently used pull request dirs removed", "dirs", u.dirs, "bytes", u.bytes, "max_bytes", b.MaxBytes)
 			total -= u.bytes
 		}
 	}

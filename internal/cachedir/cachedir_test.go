@@ -1,14 +1,18 @@
 package cachedir
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/symposium-dev/symposium/internal/observe"
 	"github.com/symposium-dev/symposium/internal/tasks"
 )
 
@@ -100,5 +104,27 @@ func TestCleaner(t *testing.T) {
 	}
 	if !exists(other.Target) || !exists(other.CargoHome) {
 		t.Error("another pull request's dirs or the cargo home were removed")
+	}
+}
+
+// TestSweepLogsWithTaskFields checks that a library log line goes through
+// the process's handler with the fields of the task that caused it.
+func TestSweepLogsWithTaskFields(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(observe.NewHandler(slog.NewJSONHandler(&buf, nil))))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	root := t.TempDir()
+	fill(t, root, 1, 1, 1000, time.Hour)
+	ctx := observe.With(context.Background(), observe.Fields{Delivery: "d-7", Repo: "o/r", PR: 1, TaskID: "t-1"})
+	if err := (&Budget{Roots: []string{root}, MaxBytes: 10}).Sweep(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("log %q: %v", buf.String(), err)
+	}
+	if line["delivery"] != "d-7" || line["repo"] != "o/r" || line["task_id"] != "t-1" {
+		t.Errorf("log line without the task's fields: %s", buf.String())
 	}
 }

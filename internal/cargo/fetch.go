@@ -105,7 +105,7 @@ func FetchChecked(ctx context.Context, dir string, opts Options) ([]review.Diagn
 	}
 	if diags := ws.checkURLs(ctx, netpolicy.FromEnv()); len(diags) > 0 {
 		runsTotal.WithLabelValues("fetch", "refused").Inc()
-		slog.Warn("cargo fetch refused", "dir", dir, "urls", len(diags))
+		slog.WarnContext(ctx, "cargo fetch refused", "dir", dir, "urls", len(diags))
 		return diags, nil
 	}
 	if !ws.hasRemoteSources() {

@@ -229,12 +229,12 @@ func formatBatch(ctx context.Context, dir string, group []formatInput, opts Opti
 	}
 	if res.ExitCode != 0 || res.Truncated {
 		// One file rustfmt cannot parse: each gets its own run and note.
-		slog.Debug("rustfmt batch failed, formatting files one by one", "dir", dir, "files", len(group), "exit", res.ExitCode)
+		slog.DebugContext(ctx, "rustfmt batch failed, formatting files one by one", "dir", dir, "files", len(group), "exit", res.ExitCode)
 		return formatted, nil
 	}
 	sections, ok := splitRustfmtOutput(res.Stdout, group)
 	if !ok {
-		slog.Warn("rustfmt output not attributable to files, formatting them one by one", "dir", dir, "files", len(group))
+		slog.WarnContext(ctx, "rustfmt output not attributable to files, formatting them one by one", "dir", dir, "files", len(group))
 		return formatted, nil
 	}
 	runsTotal.WithLabelValues("rustfmt", "ok").Inc()

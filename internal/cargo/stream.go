@@ -86,7 +86,7 @@ func ClippyReport(ctx context.Context, dir string, opts Options) (Report, error)
 	rep := Report{Diagnostics: diags}
 	if truncated {
 		rep.Incomplete = fmt.Sprintf("clippy's output exceeded %s; the review is incomplete (only the findings before the cut are shown)", size(limit))
-		slog.Warn("cargo clippy output truncated", "dir", dir, "limit", limit, "diagnostics", len(diags))
+		slog.WarnContext(ctx, "cargo clippy output truncated", "dir", dir, "limit", limit, "diagnostics", len(diags))
 	} else if res.ExitCode != 0 && !hasError(diags) {
 		// cargo failed before rustc could say why: a bad manifest, a build
 		// script that panicked, a missing dependency. That is a finding too.
@@ -108,7 +108,7 @@ func ClippyReport(ctx context.Context, dir string, opts Options) (Report, error)
 	}
 	runsTotal.WithLabelValues("clippy", outcome).Inc()
 	count(rep.Diagnostics)
-	slog.Info("cargo clippy done", "dir", dir, "exit", res.ExitCode, "diagnostics", len(rep.Diagnostics), "duration", res.Duration)
+	slog.InfoContext(ctx, "cargo clippy done", "dir", dir, "exit", res.ExitCode, "diagnostics", len(rep.Diagnostics), "duration", res.Duration)
 	return rep, nil
 }
 

@@ -157,7 +157,7 @@ func Run(ctx context.Context, req Request) (Result, error) {
 	default:
 		runsTotal.WithLabelValues("fixed").Inc()
 	}
-	slog.Info("fix pipeline done", "dir", req.Dir, "head", res.HeadSHA, "changed", len(res.Changed),
+	slog.InfoContext(ctx, "fix pipeline done", "dir", req.Dir, "head", res.HeadSHA, "changed", len(res.Changed),
 		"fixes", len(res.Fixes), "err", err, "duration", time.Since(start).Round(time.Millisecond))
 	return res, err
 }
@@ -191,7 +191,7 @@ func run(ctx context.Context, req Request) (Result, error) {
 			return Result{}, fmt.Errorf("fix: %w", err)
 		}
 		for _, w := range warnings {
-			slog.Warn("repository configuration", "warning", w)
+			slog.WarnContext(ctx, "repository configuration", "warning", w)
 		}
 	}
 	if !cfg.FixEnabled() {

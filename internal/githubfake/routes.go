@@ -42,7 +42,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}/reviews/{id}", s.handleGetReview)
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}/reviews/{id}/comments", s.handleListReviewCommentsOfReview)
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}/comments", s.handleListReviewComments)
-	m.HandleFunc("POST "+graphQLPath, s.handleGraphQL) // not under apiPrefix: served as is
+	m.HandleFunc("POST /graphql", s.handleGraphQL) // served at graphQLPath: see serveHTTP
 
 	m.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.handleCreateCheckRun)
 	m.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.handleUpdateCheckRun)

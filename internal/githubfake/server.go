@@ -70,9 +70,9 @@ type Options struct {
 	// Logger receives the fake's own logs (default: discarded).
 	Logger *slog.Logger
 	// Conformance, when set, wraps the REST API (paths relative to
-	// /api/v3; not git, faults or rate limiting): tests set it to
-	// conformance.For(t) to check every request and answer against
-	// GitHub's OpenAPI description.
+	// /api/v3, GraphQL as /graphql; not git, faults or rate limiting):
+	// tests set it to conformance.For(t) to check every request and
+	// answer against GitHub's OpenAPI description and GraphQL schema.
 	Conformance func(http.Handler) http.Handler
 }
 
@@ -250,6 +250,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Header().Set("X-GitHub-Request-Id", fmt.Sprintf("FAKE:%d", idx))
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = strings.TrimPrefix(r.URL.Path, apiPrefix)
+	if r.URL.Path == graphQLPath {
+		// Relative to the API root GraphQL is /graphql, as on
+		// api.github.com: the path Options.Conformance checks against
+		// GitHub's GraphQL schema.
+		r2.URL.Path = "/graphql"
+	}
 	r2.URL.RawPath = ""
 	s.api.ServeHTTP(rec, r2)
 }

@@ -81,9 +81,6 @@ func Open(dir string) (*Root, error) {
 // Close releases the root.
 func (r *Root) Close() error { return r.root.Close() }
 
-// Name is the directory the root was opened on.
-func (r *Root) Name() string { return r.root.Name() }
-
 // clean checks a slash-separated relative path and returns it in the
 // host's form.
 func clean(name string) (string, error) {

@@ -383,7 +383,7 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 		}
 		defer func() {
 			if err := group.remove(); err != nil {
-				slog.Warn("sandbox: cgroup left behind", "err", err)
+				slog.WarnContext(ctx, "sandbox: cgroup left behind", "err", err)
 			}
 		}()
 		if nr == nil {
@@ -468,7 +468,7 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 	runSeconds.WithLabelValues(r.mode).Observe(res.Duration.Seconds())
 	if ctx.Err() != nil {
 		runsTotal.WithLabelValues(r.mode, "timeout").Inc()
-		slog.Warn("sandbox: command killed", "program", c.Args[0], "timeout", timeout, "cause", context.Cause(ctx))
+		slog.WarnContext(ctx, "sandbox: command killed", "program", c.Args[0], "timeout", timeout, "cause", context.Cause(ctx))
 		return res, fmt.Errorf("%w after %s: %s: %w", ErrTimeout, res.Duration.Round(time.Millisecond), c.Args[0], ctx.Err())
 	}
 	var exitErr *exec.ExitError
@@ -482,7 +482,7 @@ func (r *runner) Run(ctx context.Context, c Command) (Result, error) {
 		return res, fmt.Errorf("sandbox: run %s: %w", c.Args[0], err)
 	}
 	if lerr := res.LimitError(); lerr != nil {
-		slog.Warn("sandbox: command hit a limit", "program", c.Args[0], "err", lerr)
+		slog.WarnContext(ctx, "sandbox: command hit a limit", "program", c.Args[0], "err", lerr)
 	}
 	return res, nil
 }
