@@ -104,8 +104,10 @@ func main() {
 		}
 		total := reviews[len(reviews)-1].Time.Sub(delivered)
 		overhead := total - time.Duration(analysis)*time.Millisecond
-		fmt.Printf("push=%d delivery_to_check_run_ms=%d delivery_to_review_ms=%d review_duration_ms=%d overhead_ms=%d\n",
+		fmt.Printf("push=%d delivery_to_check_run_ms=%d delivery_to_git_ms=%d..%d delivery_to_review_ms=%d review_duration_ms=%d overhead_ms=%d\n",
 			i, firstAfter(stack.GitHub, http.MethodPost, `/repos/`+fullName+`/check-runs$`, delivered).Milliseconds(),
+			firstAfter(stack.GitHub, "", `^/`+fullName+`\.git/`, delivered).Milliseconds(),
+			lastAfter(stack.GitHub, "", `^/`+fullName+`\.git/`, delivered).Milliseconds(),
 			total.Milliseconds(), analysis, overhead.Milliseconds())
 		if i > 0 {
 			overheads = append(overheads, overhead)
@@ -136,6 +138,18 @@ func firstAfter(gh *githubfake.Server, method, path string, t time.Time) time.Du
 		}
 	}
 	return -time.Millisecond
+}
+
+// lastAfter is how long after t the last request matching method and path
+// arrived (-1 ms when none did).
+func lastAfter(gh *githubfake.Server, method, path string, t time.Time) time.Duration {
+	last := -time.Millisecond
+	for _, r := range gh.RequestsMatching(method, path) {
+		if r.Time.After(t) {
+			last = r.Time.Sub(t)
+		}
+	}
+	return last
 }
 
 // reviewDone is a log handler that passes on the duration_ms of every
