@@ -8,8 +8,15 @@
 // with the same target directory, alternating which goes first, the same
 // number of times each. It prints both medians of wall time and of CPU time
 // (user+system, children included), the time to parse and map a
-// 10,000-line diff, and ends with review_overhead_ratio=<ours/clippy> (wall
-// medians).
+// 10,000-line diff, and review_overhead_ratio=<ours/clippy> (wall medians).
+//
+// Then the push case (push.go), the figure users meet: a generated crate of
+// 10k+ lines (crate.go) with two heads that each rewrite a few functions in
+// a few modules; every run reviews the other head, so each is a new push
+// checked again. `symposium review` runs with the worker's settings (bwrap
+// when it works here, fetch on); bare clippy runs on the same heads in its
+// own checkout and target dir. The last line is
+// review_push_ratio=<median of paired ratios> review_ms=<median> clippy_ms=<median>.
 //
 // On a busy machine the wall ratio tracks the CPU ratio: rustfmt, which
 // symposium runs beside clippy, then finds no idle core to run on. CPU times
@@ -18,7 +25,7 @@
 // sandbox is a session of its own (its own scheduler autogroup, so more CPU
 // share than bare clippy on a loaded host).
 //
-//	go run ./bench/review [-runs 9] [-sandbox none|bwrap] [-bin path/to/symposium]
+//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium]
 package main
 
 import (
@@ -41,8 +48,8 @@ import (
 type sample struct{ wall, cpu time.Duration }
 
 func main() {
-	runs := flag.Int("runs", 9, "timed runs of each command")
-	mode := flag.String("sandbox", "none", "sandbox mode of symposium review (bare clippy runs unsandboxed)")
+	runs := flag.Int("runs", 5, "timed runs of each command, in each case")
+	mode := flag.String("sandbox", "none", "sandbox mode of symposium review in the replay case (the push case uses bwrap when it works)")
 	prebuilt := flag.String("bin", "", "a symposium binary to time instead of building ./cmd/symposium (to compare revisions)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -100,6 +107,8 @@ func main() {
 	fmt.Printf("review_cpu_ratio=%.2f\n", float64(mo.cpu)/float64(mc.cpu))
 	fmt.Printf("diff_parse_map_10k_lines_median_ms=%.2f\n", timeDiff(10000, *runs))
 	fmt.Printf("review_overhead_ratio=%.2f\n", float64(mo.wall)/float64(mc.wall))
+
+	benchPush(work, bin, *runs).print()
 }
 
 func makeFixture(dir string) {

@@ -168,6 +168,8 @@ func StartStack(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		RetryDelayFunc:  opts.RetryDelay,
 		ShutdownTimeout: 10 * time.Second,
 		LogLevel:        asynq.FatalLevel,
+		// Idle workers look for tasks every 50 ms (see queue.TaskCheckInterval for the Redis cost).
+		TaskCheckInterval: queue.TaskCheckInterval,
 	})
 	mux := worker.NewMux(worker.Handlers{Reviewer: reviewer, Cleaner: reviewer.Cleaner(), Logger: wlog, Timeout: opts.TaskTimeout})
 	if err := s.srv.Start(mux); err != nil {
