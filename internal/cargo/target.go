@@ -62,6 +62,13 @@ func buildIn(ctx context.Context, targetDir, dir string, build func() error) err
 func touchTree(root, targetDir string) error {
 	now := time.Now()
 	target, _ := filepath.Abs(targetDir)
+	// Times are set through an os.Root: a file a build swapped for a link
+	// meanwhile cannot make us touch anything outside the tree.
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -75,7 +82,11 @@ func touchTree(root, targetDir string) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		return os.Chtimes(p, now, now)
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		return r.Chtimes(rel, now, now)
 	})
 }
 
