@@ -42,9 +42,52 @@ func hostileRepo(t *testing.T) (repo, secretFile string) {
 	if err := os.Symlink(secretFile, filepath.Join(repo, "src/x.rs")); err != nil {
 		t.Fatal(err)
 	}
+	// A device: reading it would never end.
+	if err := os.Symlink("/dev/zero", filepath.Join(repo, "src/zero.rs")); err != nil {
+		t.Fatal(err)
+	}
 	reviewGit(t, repo, "add", "-A")
 	reviewGit(t, repo, "commit", "-q", "-m", "head")
 	return repo, secretFile
+}
+
+// TestCommandsRefuseALinkedManifest: a head whose Cargo.toml is a link to a
+// host file is not analysed (review says why) and not fixed.
+func TestCommandsRefuseALinkedManifest(t *testing.T) {
+	repo := t.TempDir()
+	manifest := filepath.Join(t.TempDir(), "Cargo.toml")
+	if err := os.WriteFile(manifest, []byte("[package]\nname = \"elsewhere\"\nversion = \"0.1.0\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reviewGit(t, repo, "init", "-q", "-b", "main")
+	if err := os.MkdirAll(filepath.Join(repo, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, "Cargo.toml"), []byte("[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "src/lib.rs"), []byte("pub fn a() {}\n"), 0o644)
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "base")
+	reviewGit(t, repo, "checkout", "-q", "-b", "pr")
+	os.Remove(filepath.Join(repo, "Cargo.toml"))
+	if err := os.Symlink(manifest, filepath.Join(repo, "Cargo.toml")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, "src/lib.rs"), []byte("pub fn a() { return; }\n"), 0o644)
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "head")
+	head := reviewGit(t, repo, "rev-parse", "HEAD")
+
+	code, out, errOut := runCommand("review", "--repo", repo, "--base", "main", "--head", "pr", "--sandbox", sandboxMode(), "--cache-dir", t.TempDir(), "--fetch=false", "--format", "json")
+	if code != 0 || !strings.Contains(out, "`Cargo.toml` is a symbolic link: not followed") || strings.Contains(out, "elsewhere") {
+		t.Errorf("review: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(), "--cache-dir", t.TempDir(), "--fetch=false", "--commit")
+	if got := reviewGit(t, repo, "rev-parse", "HEAD"); got != head {
+		t.Errorf("fix committed on a linked manifest (exit %d):\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out+errOut, "Cargo.toml") {
+		t.Errorf("fix does not say why (exit %d):\n%s\n%s", code, out, errOut)
+	}
 }
 
 // TestCommandsOnAHostilePullRequest: `symposium review` and `symposium fix
@@ -62,8 +105,10 @@ func TestCommandsOnAHostilePullRequest(t *testing.T) {
 	if strings.Contains(out, "secret_7f3a") {
 		t.Errorf("review output holds the host file:\n%s", out)
 	}
-	if !strings.Contains(out, "`src/x.rs` is a symbolic link: not followed.") {
-		t.Errorf("review lacks the note on the link:\n%s", out)
+	for _, link := range []string{"src/x.rs", "src/zero.rs"} {
+		if !strings.Contains(out, "`"+link+"` is a symbolic link: not followed.") {
+			t.Errorf("review lacks the note on %s:\n%s", link, out)
+		}
 	}
 
 	code, out, errOut = runCommand("fix", "--repo", repo, "--base", "main", "--sandbox", sandboxMode(), "--cache-dir", cache, "--fetch=false", "--commit")
