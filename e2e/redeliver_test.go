@@ -2,12 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"github.com/symposium-dev/symposium/internal/testredis"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/symposium-dev/symposium/internal/testredis"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -50,8 +47,8 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 		t.Fatalf("Redis at %s: %v", testredis.Addr(), err)
 	}
 	defer direct.FlushDB(context.Background())
-	proxy := redeliverStartProxy(t, testredis.Addr())
-	conn, err := queue.Open(proxy.url(redeliverRedisDB) + "?dial_timeout=500ms&read_timeout=500ms&max_retries=0")
+	proxy := testredis.StartProxy(t, testredis.Addr())
+	conn, err := queue.Open(proxy.URL(redeliverRedisDB) + "?dial_timeout=500ms&read_timeout=500ms&max_retries=0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +76,7 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 	}
 
 	// Redis is down: the delivery fails and GitHub records it.
-	proxy.setUp(false)
+	proxy.SetUp(false)
 	failed, err := gh.SendWebhook(ctx, "pull_request", payload)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +87,7 @@ func TestRedeliverAfterRedisOutage(t *testing.T) {
 	guid := failed.GetGUID()
 
 	// Redis is back; a worker runs the review and redeliver tasks.
-	proxy.setUp(true)
+	proxy.SetUp(true)
 	if err := conn.Ping(ctx); err != nil {
 		t.Fatalf("Redis through the proxy: %v", err)
 	}
@@ -219,79 +216,4 @@ func redeliverWaitFor(ctx context.Context, t *testing.T, what string, cond func(
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// redeliverProxy forwards TCP connections to Redis while up; while down it
-// closes every connection, as a Redis that went away would.
-type redeliverProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	up     bool
-	conns  map[net.Conn]bool
-}
-
-func redeliverStartProxy(t *testing.T, target string) *redeliverProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &redeliverProxy{ln: ln, target: target, up: true, conns: map[net.Conn]bool{}}
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.setUp(false)
-	})
-	return p
-}
-
-func (p *redeliverProxy) url(db int) string {
-	return fmt.Sprintf("redis://%s/%d", p.ln.Addr(), db)
-}
-
-func (p *redeliverProxy) setUp(up bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.up = up
-	if !up {
-		for c := range p.conns {
-			c.Close()
-		}
-		clear(p.conns)
-	}
-}
-
-func (p *redeliverProxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		if err != nil {
-			continue
-		}
-		go p.forward(in)
-	}
-}
-
-func (p *redeliverProxy) forward(in net.Conn) {
-	p.mu.Lock()
-	up := p.up
-	p.mu.Unlock()
-	if !up {
-		in.Close()
-		return
-	}
-	out, err := net.Dial("tcp", p.target)
-	if err != nil {
-		in.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[in], p.conns[out] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(out, in); out.Close() }()
-	_, _ = io.Copy(in, out)
-	in.Close()
 }

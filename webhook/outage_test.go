@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -43,8 +41,8 @@ func TestNoDeliveryLostToRedisOutage(t *testing.T) {
 		t.Fatalf("Redis at %s: %v", testredis.Addr(), err)
 	}
 	defer direct.FlushDB(context.Background())
-	proxy := startFlakyProxy(t, testredis.Addr())
-	conn, err := queue.Open(fmt.Sprintf("redis://%s/%d?dial_timeout=200ms&read_timeout=300ms&write_timeout=300ms&max_retries=-1", proxy.ln.Addr(), outageRedisDB))
+	proxy := testredis.StartProxy(t, testredis.Addr())
+	conn, err := queue.Open(fmt.Sprintf("redis://%s/%d?dial_timeout=200ms&read_timeout=300ms&write_timeout=300ms&max_retries=-1", proxy.Addr(), outageRedisDB))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,16 +94,16 @@ func TestNoDeliveryLostToRedisOutage(t *testing.T) {
 		for done.Load() < int32(len(sends)/5) {
 			time.Sleep(time.Millisecond)
 		}
-		proxy.setUp(false) // Redis gone for a while
+		proxy.SetUp(false) // Redis gone for a while
 		time.Sleep(200 * time.Millisecond)
-		proxy.setUp(true)
+		proxy.SetUp(true)
 		for done.Load() < int32(len(sends)*3/5) {
 			time.Sleep(time.Millisecond)
 		}
 		for range 8 { // Redis flapping: connections cut mid-command
-			proxy.setUp(false)
+			proxy.SetUp(false)
 			time.Sleep(10 * time.Millisecond)
-			proxy.setUp(true)
+			proxy.SetUp(true)
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
@@ -227,81 +225,4 @@ func post(t *testing.T, url string, s outageSend) string {
 	var r Response
 	_ = json.NewDecoder(resp.Body).Decode(&r)
 	return strconv.Itoa(resp.StatusCode) + " " + r.Status
-}
-
-// flakyProxy forwards TCP connections to Redis while up; while down it
-// closes every connection and refuses new ones, as a Redis that went away.
-type flakyProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	up     bool
-	conns  map[net.Conn]bool
-}
-
-func startFlakyProxy(t *testing.T, target string) *flakyProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &flakyProxy{ln: ln, target: target, up: true, conns: map[net.Conn]bool{}}
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.setUp(false)
-	})
-	return p
-}
-
-func (p *flakyProxy) setUp(up bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.up = up
-	if !up {
-		for c := range p.conns {
-			c.Close()
-		}
-		clear(p.conns)
-	}
-}
-
-func (p *flakyProxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		if err != nil {
-			continue
-		}
-		go p.forward(in)
-	}
-}
-
-func (p *flakyProxy) forward(in net.Conn) {
-	p.mu.Lock()
-	if !p.up {
-		p.mu.Unlock()
-		in.Close()
-		return
-	}
-	p.mu.Unlock()
-	out, err := net.Dial("tcp", p.target)
-	if err != nil {
-		in.Close()
-		return
-	}
-	p.mu.Lock()
-	if !p.up {
-		p.mu.Unlock()
-		in.Close()
-		out.Close()
-		return
-	}
-	p.conns[in], p.conns[out] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(out, in); out.Close() }()
-	_, _ = io.Copy(in, out)
-	in.Close()
 }
