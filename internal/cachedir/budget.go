@@ -136,7 +136,7 @@ func (b *Budget) Sweep(ctx context.Context, force bool) error {
 // remove deletes a unit unless a build holds its target dir's lock.
 func (b *Budget) remove(u *unit) (bool, error) {
 	lock := filepath.Join(u.dirs[0], targetLockName)
-	if f, err := os.Open(lock); err == nil {
+	if f, err := os.OpenFile(lock, os.O_RDONLY|syscall.O_NOFOLLOW, 0); err == nil {
 		defer f.Close()
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
 			return false, nil // in use

@@ -36,7 +36,14 @@ func buildIn(ctx context.Context, targetDir, dir string, build func() error) err
 	if err := os.MkdirAll(targetDir, 0o755); err != nil {
 		return fmt.Errorf("target dir: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(targetDir, targetLockName))
+	// Builds write the target dir: its lock and marker are reached through
+	// an os.Root, so a link a build planted there cannot lead the host out.
+	root, err := os.OpenRoot(targetDir)
+	if err != nil {
+		return fmt.Errorf("target dir: %w", err)
+	}
+	defer root.Close()
+	unlock, err := lockFile(ctx, root, targetLockName)
 	if err != nil {
 		return err
 	}
@@ -45,12 +52,12 @@ func buildIn(ctx context.Context, targetDir, dir string, build func() error) err
 	if err != nil {
 		return err
 	}
-	marker := filepath.Join(targetDir, targetSourceName)
-	if last, err := os.ReadFile(marker); err != nil || string(last) != abs {
+	if last, err := root.ReadFile(targetSourceName); err != nil || string(last) != abs {
 		if err := touchTree(abs, targetDir); err != nil {
 			return fmt.Errorf("mark %s as changed: %w", abs, err)
 		}
-		if err := os.WriteFile(marker, []byte(abs), 0o644); err != nil {
+		_ = root.Remove(targetSourceName) // a link is replaced, not written through
+		if err := root.WriteFile(targetSourceName, []byte(abs), 0o644); err != nil {
 			return fmt.Errorf("target dir: %w", err)
 		}
 	}
@@ -90,9 +97,11 @@ func touchTree(root, targetDir string) error {
 	})
 }
 
-// lockFile takes an exclusive flock on path, giving up when ctx ends.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+// lockFile takes an exclusive flock on name under root, giving up when ctx
+// ends.
+func lockFile(ctx context.Context, root *os.Root, name string) (func(), error) {
+	path := filepath.Join(root.Name(), name)
+	f, err := root.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -40,3 +40,28 @@ func TestTargetDirSharedBetweenTrees(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildInDoesNotFollowPlantedLinks: a build that replaced the target
+// dir's marker and lock with links to host files cannot make the host write
+// or create them.
+func TestBuildInDoesNotFollowPlantedLinks(t *testing.T) {
+	host := t.TempDir()
+	victim := filepath.Join(host, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target, src := t.TempDir(), t.TempDir()
+	if err := os.Symlink(victim, filepath.Join(target, targetSourceName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(host, "created"), filepath.Join(target, targetLockName)); err != nil {
+		t.Fatal(err)
+	}
+	_ = buildIn(context.Background(), target, src, func() error { return nil })
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("the host file was written through the marker link: %q", b)
+	}
+	if _, err := os.Lstat(filepath.Join(host, "created")); err == nil {
+		t.Error("the lock link created a host file")
+	}
+}
