@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,11 +62,28 @@ func TestParseSignature(t *testing.T) {
 	}
 }
 
+// residentBytes is this process's resident set size, from /proc/self/statm.
+func residentBytes(t testing.TB) uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skipf("no /proc/self/statm: %v", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		t.Fatalf("statm %q", b)
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pages * uint64(os.Getpagesize())
+}
+
 // TestUnauthenticatedFlood: 100 connections each announce a 25 MB body
 // with a well-formed but wrong signature and send 1 MiB of it slowly, never
 // finishing. The Go heap in use (runtime.MemStats.HeapInuse, sampled every
-// few milliseconds; the receiver runs in this process) grows by less than
-// 100 MB, the deliveries beyond the budget are answered 503, and once the
+// few milliseconds; the receiver runs in this process) and the process's
+// resident set size each grow by less than 100 MB, the deliveries beyond the budget are answered 503, and once the
 // connections are gone the whole budget is free again.
 func TestUnauthenticatedFlood(t *testing.T) {
 	h, _ := embeddedReceiver(t, Options{})
@@ -75,7 +94,8 @@ func TestUnauthenticatedFlood(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	baseline := ms.HeapInuse
-	var peak atomic.Uint64
+	baseRSS := residentBytes(t)
+	var peak, peakRSS atomic.Uint64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -85,6 +105,9 @@ func TestUnauthenticatedFlood(t *testing.T) {
 			runtime.ReadMemStats(&ms)
 			if ms.HeapInuse > peak.Load() {
 				peak.Store(ms.HeapInuse)
+			}
+			if r := residentBytes(t); r > peakRSS.Load() {
+				peakRSS.Store(r)
 			}
 			select {
 			case <-stop:
@@ -145,6 +168,11 @@ func TestUnauthenticatedFlood(t *testing.T) {
 		baseline>>20, peak.Load()>>20, growth>>20, busy.Load(), conns)
 	if growth >= 100<<20 {
 		t.Errorf("heap grew by %d MB under the flood, want < 100 MB", growth>>20)
+	}
+	rssGrowth := int64(peakRSS.Load()) - int64(baseRSS)
+	t.Logf("RSS: baseline %d MB, peak %d MB, growth %d MB", baseRSS>>20, peakRSS.Load()>>20, rssGrowth>>20)
+	if rssGrowth >= 100<<20 {
+		t.Errorf("RSS grew by %d MB under the flood, want < 100 MB", rssGrowth>>20)
 	}
 	if busy.Load() == 0 {
 		t.Errorf("no connection was refused though %d MiB were sent against a %d MiB budget", conns*sent>>20, DefaultUnauthenticatedBytes>>20)
