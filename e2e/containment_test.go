@@ -71,3 +71,39 @@ func TestFetchRefusedAndClosedCleanup(t *testing.T) {
 		t.Error("the repository's cargo home was removed with the pull request")
 	}
 }
+
+// A build script that writes a rustc-wrapper into the cargo home (which
+// every later build and fetch of the repository would run) fails through
+// the worker: the cargo home is read-only in builds, and the next push is
+// reviewed as if the hostile one had never been.
+func TestBuildCannotPoisonTheNextReview(t *testing.T) {
+	e := start(t)
+	e.openSample()
+	hostile := e.push(map[string]string{"build.rs": `fn main() {
+    if let Ok(home) = std::env::var("CARGO_HOME") {
+        let _ = std::fs::write(format!("{home}/config.toml"), "[build]\nrustc-wrapper = \"/nonexistent/pwned\"\n");
+    }
+}
+`}, "a build script that writes the cargo home")
+	e.send("synchronize")
+	e.wait()
+	if runs := e.checkRuns(hostile); len(runs) != 1 || runs[0].GetStatus() != "completed" {
+		t.Fatalf("check runs on the hostile head: %+v", runs)
+	}
+	dirs := cachedir.ForPR(filepath.Join(dataDir, "worker"), e.repoID, e.number)
+	if b, err := os.ReadFile(filepath.Join(dirs.CargoHome, "config.toml")); err == nil && strings.Contains(string(b), "pwned") {
+		t.Fatalf("the build wrote the cargo home:\n%s", b)
+	}
+
+	clean := e.push(map[string]string{"build.rs": "fn main() {}\n"}, "a harmless build script")
+	e.send("synchronize")
+	e.wait()
+	e.waitFor("the next push's check run", func() bool {
+		runs := e.checkRuns(clean)
+		return len(runs) == 1 && runs[0].GetStatus() == "completed"
+	})
+	run := e.checkRuns(clean)[0]
+	if run.GetConclusion() == "failure" || strings.Contains(run.GetOutput().GetSummary(), "pwned") {
+		t.Errorf("the next push's review was affected: %s\n%s", run.GetConclusion(), run.GetOutput().GetSummary())
+	}
+}
