@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/symposium-dev/symposium/internal/cachedir"
+
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 	"github.com/symposium-dev/symposium/internal/semvercheck"
@@ -261,12 +263,8 @@ func baseAPIOf(ctx context.Context, in depthInput, m libPackage, base **baseTree
 	return api, api != nil, nil
 }
 
-// semverCacheDir holds the base APIs, beside the target dir rather than in
-// it: the sandbox can write the target dir, and a pull request must not
-// plant the base API another review reads.
-func semverCacheDir(targetDir string) string {
-	return filepath.Clean(targetDir) + ".semver-cache"
-}
+// semverCacheDir holds the base APIs (cachedir.SemverCache).
+func semverCacheDir(targetDir string) string { return cachedir.SemverCache(targetDir) }
 
 var versionKeyRE = regexp.MustCompile(`^\s*version\s*(=|\.)`)
 
