@@ -214,16 +214,7 @@ func escapeUntrusted(s string) string {
 func renderHunk(path string, h *review.Hunk) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n", path)
-	// Two lines of context around a change are enough next to the
-	// enclosing items; git's third line costs tokens for little.
-	lines := h.Lines
-	if lead := contextRun(lines, 1) - hunkContext; lead > 0 {
-		lines = lines[lead:]
-	}
-	if trail := contextRun(lines, -1) - hunkContext; trail > 0 {
-		lines = lines[:len(lines)-trail]
-	}
-	for _, l := range lines {
+	for _, l := range shownLines(h.Lines) {
 		text := escapeUntrusted(strings.TrimSuffix(l.Text, "\n"))
 		switch l.Kind {
 		case review.LineContext:
@@ -235,6 +226,19 @@ func renderHunk(path string, h *review.Hunk) string {
 		}
 	}
 	return b.String()
+}
+
+// shownLines returns the lines of a hunk the prompt shows: two lines of
+// context around a change are enough next to the enclosing items; git's
+// third line costs tokens for little.
+func shownLines(lines []review.DiffLine) []review.DiffLine {
+	if lead := contextRun(lines, 1) - hunkContext; lead > 0 {
+		lines = lines[lead:]
+	}
+	if trail := contextRun(lines, -1) - hunkContext; trail > 0 {
+		lines = lines[:len(lines)-trail]
+	}
+	return lines
 }
 
 // contextRun counts the context lines that lead lines (step 1) or trail
