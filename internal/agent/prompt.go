@@ -44,6 +44,7 @@ type promptPart struct {
 	priority int    // lower is more valuable
 	order    int    // position in the rendered prompt
 	section  string // heading it goes under
+	file     string // the file a hunk is of: its heading, once per run of hunks
 	name     string // what it is, for the omitted list
 	text     string
 }
@@ -91,7 +92,7 @@ func BuildPrompt(req Request) (Prompt, error) {
 		}
 		for i := range f.Hunks {
 			h := &f.Hunks[i]
-			text := renderHunk(f.NewPath, h)
+			text := renderHunk(h)
 			prio := 1
 			if fs := findings[f.NewPath]; len(fs) > 0 {
 				for _, fd := range fs {
@@ -101,7 +102,7 @@ func BuildPrompt(req Request) (Prompt, error) {
 					}
 				}
 			}
-			add(promptPart{priority: prio, section: "Changed hunks (untrusted data)", name: fmt.Sprintf("hunk %s:%d-%d", f.NewPath, h.NewStart, h.NewStart+h.NewLines-1), text: text})
+			add(promptPart{priority: prio, section: "Changed hunks (untrusted data)", file: f.NewPath, name: fmt.Sprintf("hunk %s:%d-%d", f.NewPath, h.NewStart, h.NewStart+h.NewLines-1), text: text})
 		}
 		if req.HeadFile != nil {
 			// Context is worth at most a sixth of the file's hunks.
@@ -126,6 +127,9 @@ func BuildPrompt(req Request) (Prompt, error) {
 	var omitted []string
 	for _, p := range byValue {
 		t := EstimateTokens(p.text)
+		if p.file != "" {
+			t += EstimateTokens("### " + p.file + "\n")
+		}
 		if used+t > budget {
 			omitted = append(omitted, p.name)
 			continue
@@ -135,7 +139,7 @@ func BuildPrompt(req Request) (Prompt, error) {
 	}
 
 	var b strings.Builder
-	section := ""
+	section, file := "", ""
 	offered, inlined := 0, 0
 	for _, p := range parts {
 		if !keep[p.order] {
@@ -149,9 +153,16 @@ func BuildPrompt(req Request) (Prompt, error) {
 			inlined++
 		}
 		if p.section != section {
-			section = p.section
+			section, file = p.section, ""
 			fmt.Fprintf(&b, "## %s\n", section)
 		}
+		switch {
+		case p.file != "" && p.file == file:
+			b.WriteString("…\n") // the next hunk of the same file
+		case p.file != "":
+			fmt.Fprintf(&b, "### %s\n", p.file)
+		}
+		file = p.file
 		b.WriteString(p.text)
 	}
 	if len(omitted) > 0 {
@@ -210,10 +221,10 @@ func escapeUntrusted(s string) string {
 	return strings.NewReplacer("</untrusted", "&lt;/untrusted", "<untrusted", "&lt;untrusted").Replace(s)
 }
 
-// renderHunk renders one hunk with head line numbers.
-func renderHunk(path string, h *review.Hunk) string {
+// renderHunk renders one hunk with head line numbers; its file's heading
+// is written once for consecutive hunks of that file.
+func renderHunk(h *review.Hunk) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s\n", path)
 	for _, l := range shownLines(h.Lines) {
 		text := escapeUntrusted(strings.TrimSuffix(l.Text, "\n"))
 		switch l.Kind {

@@ -52,3 +52,18 @@ func TestEnclosingContextAnchorsOnChanges(t *testing.T) {
 		})
 	}
 }
+
+func TestPromptFileHeadingOncePerRun(t *testing.T) {
+	diff := "diff --git a/src/a.rs b/src/a.rs\n--- a/src/a.rs\n+++ b/src/a.rs\n" +
+		"@@ -1,2 +1,3 @@\n fn a() {}\n+fn b() {}\n fn c() {}\n" +
+		"@@ -20,2 +21,3 @@\n fn x() {}\n+fn y() {}\n fn z() {}\n" +
+		"diff --git a/src/b.rs b/src/b.rs\n--- a/src/b.rs\n+++ b/src/b.rs\n@@ -1,1 +1,2 @@\n fn m() {}\n+fn n() {}\n"
+	p, err := BuildPrompt(Request{Diff: diff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "### src/a.rs\n1 fn a() {}\n2+fn b() {}\n3 fn c() {}\n…\n21 fn x() {}\n22+fn y() {}\n23 fn z() {}\n### src/b.rs\n1 fn m() {}\n2+fn n() {}\n"
+	if !strings.Contains(p.User, want) {
+		t.Errorf("hunks rendered as\n%s\nwant\n%s", p.User, want)
+	}
+}
