@@ -233,7 +233,7 @@ func TestReviewOfHeadsWithLinks(t *testing.T) {
 			},
 			Message: "links to host files",
 		},
-		notes: []string{"src/passwd.rs", "src/up.rs", "src/secret.rs", "src/home.rs", "src/sibling.rs", "src/m"},
+		notes: []string{"src/passwd.rs", "src/up.rs", "src/secret.rs", "src/home.rs", "src/sibling.rs", "src/m", ".cargo/config.toml", "rust-toolchain.toml"},
 	}, {
 		name: "lib.rs replaced by a link",
 		c: githubfake.Change{
