@@ -82,13 +82,21 @@ func Clippy(ctx context.Context, dir string, opts Options) ([]review.Diagnostic,
 	return rep.Diagnostics, nil
 }
 
+// ErrCargoFailed is wrapped by the error of a command that ran and exited
+// with an error about the checkout (a manifest cargo does not accept), as
+// opposed to one that could not run.
+var ErrCargoFailed = errors.New("cargo failed")
+
 // run runs a toolchain command in the sandbox with cargo's environment.
+// Its stderr comes back with the worker's paths redacted (redact.go); its
+// stdout, which callers parse, as it was.
 func run(ctx context.Context, dir string, opts Options, args []string, network bool) (sandbox.Result, error) {
 	cmd, err := command(dir, opts, args, network)
 	if err != nil {
 		return sandbox.Result{}, err
 	}
 	res, err := opts.Runner.Run(ctx, cmd)
+	res.Stderr = newRedactor(dir, opts).bytes(res.Stderr)
 	if err != nil {
 		runsTotal.WithLabelValues(args[1], "error").Inc()
 		return res, fmt.Errorf("cargo: %s: %w", strings.Join(args[:2], " "), err)
@@ -194,14 +202,18 @@ func count(diags []review.Diagnostic) {
 	}
 }
 
-// firstError returns cargo's first "error:" line, or the last line.
+// firstError returns cargo's first "error:" line, with the location of a
+// `-->` line under it ("error: duplicate key (Cargo.toml:9:2)"), or the
+// last line. It quotes no source excerpt.
 func firstError(stderr []byte) string {
-	lines := strings.Split(strings.TrimSpace(string(stderr)), "\n")
-	for _, l := range lines {
-		if strings.HasPrefix(l, "error") {
-			return strings.TrimSpace(l)
+	if ce := parseCargoError(string(stderr)); ce.Head != "" {
+		s := "error: " + ce.Head
+		if ce.Location != "" {
+			s += " (" + ce.Location + ")"
 		}
+		return s
 	}
+	lines := strings.Split(strings.TrimSpace(string(stderr)), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 

@@ -295,6 +295,7 @@ func formatOne(ctx context.Context, dir string, in formatInput, opts Options) ([
 	}
 	if res.ExitCode != 0 || res.Truncated {
 		runsTotal.WithLabelValues("rustfmt", "failed").Inc()
+		res.Stderr = newRedactor(dir, opts).bytes(res.Stderr)
 		return []review.Diagnostic{{
 			Source:   review.SourceRustfmt,
 			Rule:     "rustfmt",

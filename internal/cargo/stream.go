@@ -79,6 +79,8 @@ func ClippyReport(ctx context.Context, dir string, opts Options) (Report, error)
 	if err != nil {
 		return Report{}, err
 	}
+	red := newRedactor(dir, opts)
+	res.Stderr = red.bytes(res.Stderr)
 	if parseErr != nil {
 		runsTotal.WithLabelValues("clippy", "error").Inc()
 		return Report{}, fmt.Errorf("cargo clippy in %s (exit %d): %w; stderr: %s", dir, res.ExitCode, parseErr, tail(res.Stderr))
@@ -99,6 +101,7 @@ func ClippyReport(ctx context.Context, dir string, opts Options) (Report, error)
 		})
 	}
 	rep.Diagnostics = append(rep.Diagnostics, failedTargets(res.Stderr)...)
+	red.diagnostics(rep.Diagnostics)
 	outcome := "ok"
 	switch {
 	case truncated:

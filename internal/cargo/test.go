@@ -31,7 +31,9 @@ func Test(ctx context.Context, dir string, opts Options) (TestResult, error) {
 	if err != nil {
 		return TestResult{}, err
 	}
-	out := TestResult{Passed: res.ExitCode == 0, ExitCode: res.ExitCode, Output: tail(append(append([]byte{}, res.Stdout...), res.Stderr...))}
+	// run redacted stderr; the tests' own output names paths too.
+	stdout := newRedactor(dir, opts).bytes(res.Stdout)
+	out := TestResult{Passed: res.ExitCode == 0, ExitCode: res.ExitCode, Output: tail(append(append([]byte{}, stdout...), res.Stderr...))}
 	outcome := "ok"
 	if !out.Passed {
 		outcome = "failed"
