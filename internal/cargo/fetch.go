@@ -1,7 +1,6 @@
 package cargo
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -69,7 +67,7 @@ git-fetch-with-cli = false
 `
 
 // Fetch downloads the dependencies as FetchChecked does; a refused URL is
-// an error wrapping ErrFetchRefused.
+// an error wrapping ErrFetchRefused, a failed fetch a *FetchError.
 func Fetch(ctx context.Context, dir string, opts Options) error {
 	diags, err := FetchChecked(ctx, dir, opts)
 	if err != nil {
@@ -87,8 +85,11 @@ func Fetch(ctx context.Context, dir string, opts Options) error {
 
 // FetchChecked downloads the dependencies of the workspace in dir into the
 // cargo home, so that the analysis can run offline. It returns findings,
-// and fetches nothing, when a dependency URL points at an internal address;
-// the error is for a fetch that could not run or failed.
+// and fetches nothing, when a dependency URL points at an internal address.
+// A fetch that failed because of the pull request (see fetcherr.go) returns
+// its finding (RuleFetchFailed) and a *FetchError whose PullRequest() is
+// true; any other error, a *FetchError of kind FetchInfrastructure
+// included, is for a fetch that could not run and may be retried.
 func FetchChecked(ctx context.Context, dir string, opts Options) ([]review.Diagnostic, error) {
 	ws, err := readWorkspace(dir)
 	if err != nil {
@@ -128,7 +129,15 @@ func FetchChecked(ctx context.Context, dir string, opts Options) ([]review.Diagn
 	}
 	if res.ExitCode != 0 {
 		runsTotal.WithLabelValues("fetch", "failed").Inc()
-		return nil, fmt.Errorf("cargo fetch in %s failed (exit %d): %s", dir, res.ExitCode, tail(res.Stderr))
+		ce := parseCargoError(string(res.Stderr))
+		kind, source := classifyFetch(res.ExitCode, ce)
+		fe := &FetchError{Kind: kind, ExitCode: res.ExitCode, Stderr: string(res.Stderr), Source: source}
+		if !fe.PullRequest() {
+			slog.WarnContext(ctx, "cargo fetch failed", "dir", dir, "exit", res.ExitCode, "kind", kind)
+			return nil, fmt.Errorf("cargo fetch in %s: %w", dir, fe)
+		}
+		slog.InfoContext(ctx, "cargo fetch failed because of the pull request", "dir", dir, "kind", kind, "source", source)
+		return []review.Diagnostic{ws.failureDiagnostic(fe, ce)}, fe
 	}
 	runsTotal.WithLabelValues("fetch", "ok").Inc()
 	return nil, recordFetch(state, sum)
@@ -374,121 +383,4 @@ func (ws *workspace) writeCopy(dir string) error {
 		return write("Cargo.lock", ws.lock)
 	}
 	return nil
-}
-
-// depURL is a git or registry URL a manifest or the lock file names.
-type depURL struct {
-	url  string
-	file string
-}
-
-// wellKnown are crates.io's index URLs, which our own configuration uses anyway.
-var wellKnown = map[string]bool{
-	"registry+https://github.com/rust-lang/crates.io-index": true,
-	"sparse+https://index.crates.io/":                       true,
-	"https://github.com/rust-lang/crates.io-index":          true,
-}
-
-// urls returns the git and registry URLs of the manifests (git = "…",
-// registry-index = "…", [patch."<url>"]) and of the lock file's sources.
-func (ws *workspace) urls() []depURL {
-	var out []depURL
-	seen := map[depURL]bool{}
-	add := func(u, file string) {
-		d := depURL{url: u, file: file}
-		if u == "" || wellKnown[u] || seen[d] {
-			return
-		}
-		seen[d] = true
-		out = append(out, d)
-	}
-	names := make([]string, 0, len(ws.manifests))
-	for n := range ws.manifests {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		var m map[string]any
-		if toml.Unmarshal(ws.manifests[n], &m) != nil {
-			continue // cargo reports a bad manifest itself
-		}
-		walkURLs(m, func(u string) { add(u, n) })
-		if patch, ok := m["patch"].(map[string]any); ok {
-			for k := range patch {
-				if k != "crates-io" {
-					add(k, n)
-				}
-			}
-		}
-	}
-	for _, line := range strings.Split(string(ws.lock), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "source = "); ok {
-			u := strings.Trim(v, `"`)
-			u = strings.TrimPrefix(u, "git+")
-			if i := strings.IndexAny(u, "?#"); i >= 0 {
-				u = u[:i]
-			}
-			if !wellKnown["registry+"+u] && !wellKnown[u] {
-				add(u, "Cargo.lock")
-			}
-		}
-	}
-	return out
-}
-
-// walkURLs calls f with every string value of a "git" or "registry-index"
-// key, at any depth of a parsed manifest but in tools' metadata tables.
-func walkURLs(v any, f func(string)) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if k == "metadata" {
-				continue
-			}
-			if s, ok := x.(string); ok && (k == "git" || k == "registry-index") {
-				f(s)
-				continue
-			}
-			walkURLs(x, f)
-		}
-	case []any:
-		for _, x := range t {
-			walkURLs(x, f)
-		}
-	}
-}
-
-// checkURLs returns a finding for each URL the policy refuses, on the
-// first line of its file that names it.
-func (ws *workspace) checkURLs(ctx context.Context, p netpolicy.Policy) []review.Diagnostic {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var out []review.Diagnostic
-	for _, u := range ws.urls() {
-		err := p.CheckURL(ctx, u.url)
-		if err == nil {
-			continue
-		}
-		data := ws.lock
-		if u.file != "Cargo.lock" {
-			data = ws.manifests[u.file]
-		}
-		line := lineOf(data, u.url)
-		out = append(out, review.Diagnostic{
-			Source: SourceCargo, Rule: RuleFetchRefused, Severity: review.SeverityError,
-			Message: fmt.Sprintf("dependency URL refused: %s (%v); no dependency was fetched, set %s to allow an internal mirror by name",
-				u.url, err, netpolicy.AllowHostsEnv),
-			Spans: []review.Span{{Path: u.file, LineStart: line, LineEnd: line, ColumnStart: 1, ColumnEnd: 1, Primary: true}},
-		})
-	}
-	return out
-}
-
-// lineOf returns the 1-based line of the first occurrence of s, or 1.
-func lineOf(data []byte, s string) int {
-	i := bytes.Index(data, []byte(s))
-	if i < 0 {
-		return 1
-	}
-	return bytes.Count(data[:i], []byte("\n")) + 1
 }

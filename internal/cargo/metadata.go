@@ -22,7 +22,8 @@ type Package struct {
 
 // Members lists the workspace's packages with `cargo metadata --no-deps`,
 // run in the sandbox without network: it runs no crate code, but the
-// manifests are untrusted all the same.
+// manifests are untrusted all the same. cargo exiting with an error (a
+// manifest it does not accept) is an error wrapping ErrCargoFailed.
 func Members(ctx context.Context, dir string, opts Options) ([]Package, error) {
 	res, err := run(ctx, dir, opts, []string{"cargo", "metadata", "--no-deps", "--format-version", "1", "--offline", "--color=never"}, false)
 	if err != nil {
@@ -30,7 +31,7 @@ func Members(ctx context.Context, dir string, opts Options) ([]Package, error) {
 	}
 	if res.ExitCode != 0 {
 		runsTotal.WithLabelValues("metadata", "failed").Inc()
-		return nil, fmt.Errorf("cargo metadata in %s failed (exit %d): %s", dir, res.ExitCode, tail(res.Stderr))
+		return nil, fmt.Errorf("cargo metadata in %s: %w (exit %d): %s", dir, ErrCargoFailed, res.ExitCode, tail(res.Stderr))
 	}
 	runsTotal.WithLabelValues("metadata", "ok").Inc()
 	var meta struct {
