@@ -110,6 +110,11 @@ type Input struct {
 	Notes []string
 	// Depth holds the Rust depth checks' summary sections (nil: none).
 	Depth *Depth
+	// Incomplete says why the findings are partial or missing (cargo could
+	// not run on the head, clippy's output was cut): Result.Incomplete.
+	// The summary then never says the head is clean. Add it to Notes too
+	// for it to be shown.
+	Incomplete string
 }
 
 // item is one located diagnostic on its way to a comment.
@@ -147,7 +152,7 @@ func Build(in Input) Result {
 	files := newFileCache(in.HeadFiles)
 
 	diags := sortedDiagnostics(in.Diagnostics)
-	res := Result{BaseSHA: in.BaseSHA, HeadSHA: in.HeadSHA, Comments: []Comment{}}
+	res := Result{BaseSHA: in.BaseSHA, HeadSHA: in.HeadSHA, Comments: []Comment{}, Incomplete: in.Incomplete}
 	res.Stats.DiagnosticsTotal = len(diags)
 
 	var unlocated []Diagnostic

@@ -84,7 +84,11 @@ func renderSummary(res *Result) string {
 	}
 
 	if res.Stats.DiagnosticsTotal == 0 {
-		b.WriteString("\nNo findings: the compiler, clippy and rustfmt have nothing to say.\n")
+		if res.Incomplete != "" {
+			b.WriteString("\nNo findings in what could be checked, but the review is incomplete (see above): this is not a clean bill of health.\n")
+		} else {
+			b.WriteString("\nNo findings: the compiler, clippy and rustfmt have nothing to say.\n")
+		}
 		b.WriteString(renderDepth(st.depth))
 		b.WriteString(renderAgent(st.agent))
 		return b.String()

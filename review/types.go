@@ -142,8 +142,9 @@ type Result struct {
 	Summary  string    `json:"summary"`
 	Comments []Comment `json:"comments"`
 	Stats    Stats     `json:"stats"`
-	// Incomplete says why the findings are partial (clippy's output
-	// exceeded its cap); empty when the review saw everything.
+	// Incomplete says why the findings are partial or missing (cargo could
+	// not run on the head or build it, clippy's output exceeded its cap);
+	// empty when the review saw everything.
 	Incomplete string `json:"incomplete,omitempty"`
 
 	// Findings lists every diagnostic of the review that has a location,

@@ -203,27 +203,30 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	for _, p := range linked {
 		notes = append(notes, review.CodeSpan(p)+" is a symbolic link: not followed.")
 	}
+	// A head cargo cannot run on (its root manifest refused) or could not
+	// build (its dependencies could not be fetched because of it) is
+	// reviewed as far as it can be, and the result says it is incomplete:
+	// it never passes for a clean review.
 	refusal := manifestRefusal(src)
-	hasManifest := refusal == ""
-	if !hasManifest {
-		notes = append(notes, refusal)
+	built := refusal == ""
+	if !built {
+		incomplete = refusal
 	} else {
-		if diags, incomplete, err = analyse(ctx, src, diff, opts, copts, req, linked); err != nil {
+		if diags, incomplete, built, err = analyse(ctx, src, diff, opts, copts, req, linked); err != nil {
 			return review.Result{}, fmt.Errorf("analysis: %w", err)
 		}
-		if incomplete != "" {
-			notes = append(notes, incomplete)
-		}
+	}
+	if incomplete != "" {
+		notes = append(notes, incomplete)
 	}
 	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
-		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: hasManifest})
+		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: built})
 	diags = append(diags, depthDiags...)
 
 	res := review.Build(review.Input{
 		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
-		HeadFiles: heads.read, Options: opts, Notes: notes, Depth: depth,
+		HeadFiles: heads.read, Options: opts, Notes: notes, Depth: depth, Incomplete: incomplete,
 	})
-	res.Incomplete = incomplete
 	res.Stats.DurationMS = time.Since(start).Milliseconds()
 	slog.InfoContext(ctx, "review done", "repo", req.RepoDir, "base", baseSHA, "head", headSHA,
 		"diagnostics", res.Stats.DiagnosticsTotal, "on_diff", res.Stats.DiagnosticsOnDiff,
@@ -252,6 +255,7 @@ func linkedPaths(src string, changed []string) []string {
 // Cargo.toml at its root, or a Cargo.toml or Cargo.lock there that is a
 // symbolic link or not a regular file. Empty when cargo may run.
 func manifestRefusal(src string) string {
+	const notRun = " The crate could not be built: the compiler, clippy and rustfmt did not run."
 	root, err := safefs.Open(src)
 	if err != nil {
 		return "The head could not be read: nothing was analysed."
@@ -261,11 +265,11 @@ func manifestRefusal(src string) string {
 		fi, err := root.Lstat(name)
 		switch {
 		case errors.Is(err, safefs.ErrSymlink):
-			return fmt.Sprintf("`%s` is a symbolic link: not followed, so nothing was analysed.", name)
+			return fmt.Sprintf("`%s` is a symbolic link: not followed, so nothing was analysed.%s", name, notRun)
 		case err == nil && !fi.Mode().IsRegular():
-			return fmt.Sprintf("`%s` is not a regular file: nothing was analysed.", name)
+			return fmt.Sprintf("`%s` is not a regular file: nothing was analysed.%s", name, notRun)
 		case err != nil && name == "Cargo.toml":
-			return "The head has no Cargo.toml at the repository root: nothing was analysed."
+			return "The head has no Cargo.toml at the repository root: nothing was analysed." + notRun
 		}
 	}
 	return ""
@@ -273,8 +277,9 @@ func manifestRefusal(src string) string {
 
 // analyse runs clippy on the packages to check and rustfmt on the changed
 // Rust files (but the linked ones), at once. incomplete says why clippy's
-// findings are partial.
-func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request, linked []string) (_ []review.Diagnostic, incomplete string, _ error) {
+// findings are partial; built is false when cargo could not build the head
+// (its dependencies could not be fetched because of it).
+func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Options, copts cargo.Options, req Request, linked []string) (_ []review.Diagnostic, incomplete string, built bool, _ error) {
 	changed := diff.ChangedPaths()
 	var rsFiles []string
 	for _, p := range changed {
@@ -287,7 +292,7 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 	// at once.
 	fmtJob, err := cargo.PrepareFormat(src, rsFiles)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	defer fmtJob.Close()
 	var (
@@ -296,37 +301,63 @@ func analyse(ctx context.Context, src string, diff *review.Diff, opts review.Opt
 		fmtErr   error
 	)
 	wg.Go(func() { fmtDiags, fmtErr = fmtJob.Run(ctx, copts) })
-	clippy, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
+	clippy, built, clippyErr := fetchAndClippy(ctx, src, diff, copts, req)
 	wg.Wait()
 	if err := errors.Join(clippyErr, fmtErr); err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
-	return append(clippy.Diagnostics, fmtDiags...), clippy.Incomplete, nil
+	return append(clippy.Diagnostics, fmtDiags...), clippy.Incomplete, built, nil
 }
 
 // fetchAndClippy fetches the dependencies when asked, picks the packages to
-// check and runs clippy on them.
-func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) (cargo.Report, error) {
+// check and runs clippy on them. built is false when the fetch failed
+// because of the pull request: its finding is returned, clippy does not
+// run (no build can without the dependencies) and the report says so.
+func fetchAndClippy(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) (_ cargo.Report, built bool, _ error) {
 	var refused []review.Diagnostic
 	if req.Fetch {
-		var err error
 		// A refused dependency URL is a finding; clippy still runs offline
 		// on what the cargo home holds.
-		if refused, err = cargo.FetchChecked(ctx, src, copts); err != nil {
-			return cargo.Report{}, err
+		fetched, err := cargo.FetchChecked(ctx, src, copts)
+		var fe *cargo.FetchError
+		switch {
+		case errors.As(err, &fe) && fe.PullRequest():
+			return cargo.Report{Diagnostics: fetched, Incomplete: fetchFailedNote(fetched)}, false, nil
+		case err != nil:
+			return cargo.Report{}, false, err
+		}
+		refused = fetched
+	}
+	rep, err := clippyOn(ctx, src, diff, copts, req)
+	if err != nil {
+		return cargo.Report{}, false, err
+	}
+	rep.Diagnostics = append(refused, rep.Diagnostics...)
+	return rep, true, nil
+}
+
+// fetchFailedNote says plainly that the head was not built, and where the
+// finding of the failed fetch is.
+func fetchFailedNote(diags []review.Diagnostic) string {
+	where := ""
+	for _, d := range diags {
+		if p, ok := d.Primary(); ok && d.Rule == cargo.RuleFetchFailed {
+			where = fmt.Sprintf(" on %s", review.CodeSpan(fmt.Sprintf("%s:%d", p.Path, p.LineStart)))
 		}
 	}
+	return fmt.Sprintf("cargo could not fetch the dependencies because of this pull request (the %s finding%s says why): "+
+		"the crate was not built, so the compiler and clippy did not check it; rustfmt and the checks that need no build ran.",
+		review.CodeSpan(cargo.RuleFetchFailed), where)
+}
+
+// clippyOn picks the packages to check and runs clippy on them.
+func clippyOn(ctx context.Context, src string, diff *review.Diff, copts cargo.Options, req Request) (cargo.Report, error) {
 	pkgs, err := packagesToCheck(ctx, src, diff, copts, req)
 	if err != nil {
 		return cargo.Report{}, err
 	}
 	copts.Packages = pkgs
-	rep, err := cargo.ClippyReport(ctx, src, copts)
-	if err != nil {
-		return cargo.Report{}, err
-	}
-	rep.Diagnostics = append(refused, rep.Diagnostics...)
-	return rep, nil
+	return cargo.ClippyReport(ctx, src, copts)
 }
 
 // packagesToCheck returns the packages owning changed files when the
@@ -337,6 +368,12 @@ func packagesToCheck(ctx context.Context, src string, diff *review.Diff, copts c
 		return nil, nil
 	}
 	members, err := cargo.Members(ctx, src, copts)
+	if errors.Is(err, cargo.ErrCargoFailed) {
+		// cargo refused the manifests: clippy on the whole workspace
+		// reports why, as a finding.
+		slog.InfoContext(ctx, "cargo metadata failed: checking the whole workspace", "err", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,16 @@ func TestRunDoesNotFollowLinks(t *testing.T) {
 					t.Errorf("summary lacks %q:\n%s", n, res.Summary)
 				}
 			}
+			// A refused root manifest or lock file leaves nothing built:
+			// the review says it is incomplete, never that the head is clean.
+			_, refused := tc.links["Cargo.toml"]
+			if _, lock := tc.links["Cargo.lock"]; lock || refused {
+				if res.Incomplete == "" || strings.Contains(res.Summary, "have nothing to say") {
+					t.Errorf("incomplete = %q; summary:\n%s", res.Incomplete, res.Summary)
+				}
+			} else if res.Incomplete != "" {
+				t.Errorf("incomplete = %q for links beside a regular manifest", res.Incomplete)
+			}
 			for _, c := range res.Comments {
 				if _, linked := tc.links[c.Path]; linked {
 					t.Errorf("comment on a link: %+v", c)
