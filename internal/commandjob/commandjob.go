@@ -141,7 +141,7 @@ func (c *Commander) Command(ctx context.Context, p tasks.CommandPayload) error {
 	if githubapp.IsPermanent(err) || (hasMax && retried >= maxRetry) || ctx.Err() != nil {
 		j.log.Error("command failed", "err", err)
 		commandsTotal.WithLabelValues(p.Command, "failed").Inc()
-		j.finish(ctx, false, fmt.Sprintf("@%s, `/symposium %s` failed: %s", p.Sender, p.Command, review.EscapeText(oneLine(err.Error(), 500))))
+		j.finish(ctx, false, fmt.Sprintf("@%s, `/symposium %s` failed: %s", p.Sender, p.Command, review.EscapeText(oneLine(reviewjob.PublicError(err, c.opts.DataDir), 500))))
 		return fmt.Errorf("command %s on %s#%d: %w: %w", p.Command, p.Repo.FullName, p.PRNumber, err, asynq.SkipRetry)
 	}
 	j.log.Warn("command failed; will retry", "err", err, "retry", retried)

@@ -121,8 +121,10 @@ func (r Result) Count() int {
 	return n
 }
 
-// VerifyError reports fixes that failed verification; the work tree was
-// restored and nothing is left of them.
+// VerifyError reports fixes that failed verification, or a head that
+// could not be built because of itself (its dependencies could not be
+// fetched: Detail is cargo's redacted error); the work tree was restored
+// and nothing is left of any fix. Retrying cannot help.
 type VerifyError struct {
 	// Reason is one sentence for people: what broke.
 	Reason string
@@ -141,8 +143,9 @@ var runsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
 }, []string{"outcome"})
 
 // Run runs the pipeline. It returns a *VerifyError when the fixes broke
-// something (the work tree is then as it was), ErrDisabled when the
-// repository turned fixes off, and another error when it could not run.
+// something or the head's dependencies could not be fetched because of it
+// (the work tree is then as it was), ErrDisabled when the repository
+// turned fixes off, and another error when it could not run.
 func Run(ctx context.Context, req Request) (Result, error) {
 	start := time.Now()
 	res, err := run(ctx, req)

@@ -3,6 +3,7 @@ package fix
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -59,7 +60,14 @@ func (p *pipeline) run(ctx context.Context) error {
 		return err
 	}
 	if p.req.Fetch {
-		if err := cargo.Fetch(ctx, p.scratch, p.copts); err != nil {
+		err := cargo.Fetch(ctx, p.scratch, p.copts)
+		var fe *cargo.FetchError
+		if errors.As(err, &fe) && fe.PullRequest() {
+			// The head's manifests or the sources they name: no build, so
+			// nothing to fix, and no retry either.
+			return &VerifyError{Reason: "cargo could not fetch the head's dependencies, so it could not be built", Detail: fe.Stderr}
+		}
+		if err != nil {
 			return fmt.Errorf("fix: %w", err)
 		}
 	}

@@ -1,6 +1,9 @@
 package reviewjob
 
 import (
+	"os"
+
+	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/githubapp"
 )
 
@@ -29,3 +32,15 @@ func classify(err error) outcome {
 
 // RetryDelay is githubapp.RetryDelay, kept for the wiring's readability.
 var RetryDelay = githubapp.RetryDelay
+
+// DataDirPlaceholder stands for the worker's data dir in what is posted.
+const DataDirPlaceholder = "<data>"
+
+// PublicError is err's text as a failed task's check run or reply shows
+// it: the worker's data dir (which holds the checkouts, the target and
+// source dirs and the cargo homes) and the temporary dir are placeholders.
+// cargo's own text is already relative to the checkout (package cargo).
+func PublicError(err error, dataDir string) string {
+	s := cargo.RedactDir(err.Error(), dataDir, DataDirPlaceholder)
+	return cargo.RedactDir(s, os.TempDir(), "<tmp>")
+}

@@ -18,21 +18,43 @@ type threadPlan struct {
 	// Replied are the threads whose findings are gone but where someone
 	// else replied: they stay open for the people to close.
 	Replied []githubapp.ReviewThread
-	// Held are the threads left open because the head does not compile, so
-	// a missing finding may be unchecked rather than fixed.
-	Held []githubapp.ReviewThread
+	// Held are the threads left open because the head does not compile or
+	// was not fully analysed, so a missing finding may be unchecked rather
+	// than fixed; HeldWhy says which (holdReason).
+	Held    []githubapp.ReviewThread
+	HeldWhy string
 	// Failed are the threads to resolve that GitHub did not resolve.
 	Failed []githubapp.ReviewThread
 	// ReadErr is why the threads could not be read, if they could not.
 	ReadErr error
 }
 
+// holdReason says why a review resolves no thread: its head does not
+// compile, or the review is incomplete (cargo could not run on the head or
+// build it), so a finding it lacks may be unchecked rather than fixed. ""
+// when threads may be resolved.
+func holdReason(res review.Result) string {
+	switch {
+	case res.CompileError:
+		return holdCompile
+	case res.Incomplete != "":
+		return holdIncomplete
+	}
+	return ""
+}
+
+// The reasons to hold threads.
+const (
+	holdCompile    = "it does not compile"
+	holdIncomplete = "it was not fully analysed"
+)
+
 // planThreads picks, among the open threads the bot opened (its first
 // comment carries Symposium's markers), those whose fingerprints are all
-// absent from present. A head that does not compile resolves nothing: the
-// analysis of it is incomplete.
-func planThreads(threads []githubapp.ReviewThread, bot string, present map[string]bool, compileError bool) threadPlan {
-	var p threadPlan
+// absent from present. A review with a hold reason (holdReason) resolves
+// nothing.
+func planThreads(threads []githubapp.ReviewThread, bot string, present map[string]bool, hold string) threadPlan {
+	p := threadPlan{HeldWhy: hold}
 	for _, t := range threads {
 		if t.IsResolved || len(t.Comments) == 0 || !githubapp.SameLogin(t.Comments[0].Author, bot) {
 			continue
@@ -42,7 +64,7 @@ func planThreads(threads []githubapp.ReviewThread, bot string, present map[strin
 			continue
 		}
 		switch {
-		case compileError:
+		case hold != "":
 			p.Held = append(p.Held, t)
 		case repliedByOthers(t, bot):
 			p.Replied = append(p.Replied, t)
@@ -114,7 +136,14 @@ func withLifecycleNote(summary string, p threadPlan) string {
 		b.WriteString("\nThe review threads could not be read, so the threads of fixed findings were not resolved; the next push tries again.\n")
 	}
 	if len(p.Held) > 0 {
-		fmt.Fprintf(&b, "\n%d earlier findings are not reported on this head, but it does not compile, so their threads stay open until a head that compiles confirms the fix.\n", len(p.Held))
+		why, until := p.HeldWhy, "a head that compiles"
+		switch why {
+		case "":
+			why = holdCompile
+		case holdIncomplete:
+			until = "a complete review"
+		}
+		fmt.Fprintf(&b, "\n%d earlier findings are not reported on this head, but %s, so their threads stay open until %s confirms the fix.\n", len(p.Held), why, until)
 	}
 	return b.String()
 }

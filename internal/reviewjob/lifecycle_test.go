@@ -42,16 +42,32 @@ func TestPlanThreads(t *testing.T) {
 		}
 		return strings.Join(out, ",")
 	}
-	p := planThreads(threads, bot, present, false)
+	p := planThreads(threads, bot, present, "")
 	if got := ids(p.Resolve); got != "gone,bot-reply" {
 		t.Errorf("resolve %q", got)
 	}
 	if got := ids(p.Replied); got != "replied" {
 		t.Errorf("replied %q", got)
 	}
-	held := planThreads(threads, bot, present, true)
+	held := planThreads(threads, bot, present, "it does not compile")
 	if len(held.Resolve)+len(held.Replied) != 0 || ids(held.Held) != "gone,replied,bot-reply" {
 		t.Errorf("with a compile error: %+v", held)
+	}
+	// A review that could not analyse the head (its manifest is a link)
+	// found nothing, but fixed nothing either.
+	reasons := map[string]review.Result{
+		"it does not compile":       {CompileError: true},
+		"it was not fully analysed": {Incomplete: "`Cargo.toml` is a symbolic link: not followed"},
+		"":                          {},
+	}
+	for want, res := range reasons {
+		if got := holdReason(res); got != want {
+			t.Errorf("holdReason(%+v) = %q, want %q", res, got, want)
+		}
+	}
+	incomplete := planThreads(threads, bot, map[string]bool{}, holdReason(review.Result{Incomplete: "x"}))
+	if len(incomplete.Resolve) != 0 || !strings.Contains(withLifecycleNote("x\n", incomplete), "but it was not fully analysed, so their threads stay open") {
+		t.Errorf("incomplete review: %+v", incomplete)
 	}
 
 	note := withLifecycleNote("## Symposium review\n", p)

@@ -36,7 +36,7 @@ func (j *job) publish(ctx context.Context, res review.Result) error {
 		j.log.Warn("read the review threads: none resolved", "err", err)
 		plan.ReadErr = err
 	} else {
-		plan = planThreads(threads, bot, presentFingerprints(res), res.CompileError)
+		plan = planThreads(threads, bot, presentFingerprints(res), holdReason(res))
 	}
 
 	same, current, err := j.repo.HeadIs(ctx, j.p.PR.Number, j.p.PR.HeadSHA)
@@ -133,12 +133,18 @@ func draftComments(cs []review.Comment) []githubapp.ReviewComment {
 	return out
 }
 
-// checkRunResult is the completed check run of a review.
+// checkRunResult is the completed check run of a review. A compiler error
+// on the changed lines concludes c.CompileError; a review that is
+// incomplete (cargo could not run on the head or build it, clippy's output
+// was cut) concludes c.Incomplete, never c.Clean, whatever it found, and
+// says so in its title; other findings conclude c.Findings.
 func checkRunResult(res review.Result, summary, reviewURL string, fresh, repeated int, c Conclusions) githubapp.CheckRunResult {
 	conclusion := c.Clean
 	switch {
 	case res.CompileErrorOnDiff:
 		conclusion = c.CompileError
+	case res.Incomplete != "":
+		conclusion = c.Incomplete
 	case len(res.Findings) > 0:
 		conclusion = c.Findings
 	}
@@ -146,6 +152,10 @@ func checkRunResult(res review.Result, summary, reviewURL string, fresh, repeate
 	switch {
 	case res.CompileErrorOnDiff:
 		title = "A compiler error is on the changed lines"
+	case res.Incomplete != "" && len(res.Findings) == 0:
+		title = "Incomplete review: nothing found in what could be checked"
+	case res.Incomplete != "":
+		title = "Incomplete review: " + title
 	case len(res.Findings) == 0:
 		title = "No findings"
 	}

@@ -47,6 +47,13 @@ type Conclusions struct {
 	Findings string
 	// Clean is used when the review found nothing (default success).
 	Clean string
+	// Incomplete is used when the review could not analyse everything —
+	// cargo could not run on the head (its root manifest is a link, missing,
+	// not a regular file) or build it (its dependencies could not be
+	// fetched because of it), clippy's output was cut — and no compiler
+	// error is on the changed lines (default neutral). Such a review is
+	// never concluded Clean.
+	Incomplete string
 }
 
 func (c Conclusions) withDefaults() Conclusions {
@@ -58,6 +65,9 @@ func (c Conclusions) withDefaults() Conclusions {
 	}
 	if c.Clean == "" {
 		c.Clean = "success"
+	}
+	if c.Incomplete == "" {
+		c.Incomplete = "neutral"
 	}
 	return c
 }
@@ -114,7 +124,7 @@ func New(opts Options) (*Reviewer, error) {
 	case opts.DataDir == "":
 		return nil, errors.New("reviewjob: Options.DataDir is required")
 	}
-	for _, c := range []string{opts.Conclusions.CompileError, opts.Conclusions.Findings, opts.Conclusions.Clean} {
+	for _, c := range []string{opts.Conclusions.CompileError, opts.Conclusions.Findings, opts.Conclusions.Clean, opts.Conclusions.Incomplete} {
 		switch c {
 		case "", "success", "failure", "neutral", "action_required":
 		default:
@@ -357,7 +367,7 @@ func (j *job) finishFailed(ctx context.Context, err error, permanentErr bool) {
 	j.complete(ctx, githubapp.CheckRunResult{
 		Conclusion: conclusion,
 		Title:      title,
-		Summary:    why + "\n\n" + review.CodeBlock("", truncate(err.Error(), 2000)),
+		Summary:    why + "\n\n" + review.CodeBlock("", truncate(PublicError(err, j.r.opts.DataDir), 2000)),
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -95,12 +96,27 @@ func TestCheckRunResult(t *testing.T) {
 			CompileErrorOnDiff: true,
 			Findings:           []review.Finding{{Path: "a.rs", Line: 3, Severity: review.SeverityError, Message: "m"}},
 		}, "failure", 0},
+		// Nothing analysed (the manifest is a link) is not clean.
+		{"incomplete, nothing found", review.Result{Incomplete: "`Cargo.toml` is a symbolic link: not followed"}, "neutral", 0},
+		// The fetch failed because of the pull request: its finding is an
+		// error, but no compiler error; the review is incomplete.
+		{"incomplete with a finding", review.Result{
+			Incomplete: "cargo could not fetch the dependencies",
+			Findings:   []review.Finding{{Path: "Cargo.toml", Line: 9, Severity: review.SeverityError, Source: "cargo", Rule: "cargo::fetch-failed", Message: "duplicate key"}},
+		}, "neutral", 0},
+		{"incomplete with a compiler error on the diff", review.Result{
+			Incomplete: "clippy's output exceeded 64 MB", CompileErrorOnDiff: true,
+			Findings: []review.Finding{{Path: "a.rs", Line: 3, Severity: review.SeverityError, Message: "m"}},
+		}, "failure", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := checkRunResult(tt.res, "summary", "", 0, 0, c)
 			if got.Conclusion != tt.wantConclusion || len(got.Actions) != tt.wantActions {
 				t.Errorf("conclusion %q actions %d, want %q %d", got.Conclusion, len(got.Actions), tt.wantConclusion, tt.wantActions)
+			}
+			if tt.res.Incomplete != "" && !tt.res.CompileErrorOnDiff && !strings.HasPrefix(got.Title, "Incomplete review") {
+				t.Errorf("title %q of an incomplete review", got.Title)
 			}
 			if len(got.Annotations) != len(tt.res.Findings) {
 				t.Errorf("annotations %d, want %d", len(got.Annotations), len(tt.res.Findings))
@@ -128,5 +144,28 @@ func TestNewRequiresRedis(t *testing.T) {
 	_, err := New(Options{Clients: &githubapp.ClientCreator{}, Redis: nil})
 	if err == nil {
 		t.Fatal("New without Redis succeeded")
+	}
+}
+
+// An incomplete review never concludes Clean, even when an operator
+// configures the conclusions.
+func TestCheckRunResultIncompleteConclusion(t *testing.T) {
+	c := Conclusions{Clean: "success", Findings: "success", Incomplete: "action_required"}.withDefaults()
+	if got := checkRunResult(review.Result{Incomplete: "x"}, "s", "", 0, 0, c); got.Conclusion != "action_required" {
+		t.Errorf("conclusion %q, want the configured Incomplete", got.Conclusion)
+	}
+	if _, err := New(Options{Clients: &githubapp.ClientCreator{}, Conclusions: Conclusions{Incomplete: "pending"}}); err == nil {
+		t.Error("New accepted a bad Incomplete conclusion")
+	}
+}
+
+// A failed task's summary shows neither the data dir nor the temporary
+// dir, however cargo or git named them.
+func TestPublicError(t *testing.T) {
+	data := "/var/lib/sym data"
+	err := fmt.Errorf("cargo fetch in %s/src/1-2: %w", data, errors.New("mkdir "+os.TempDir()+"/x: no space left on device"))
+	got := PublicError(err, data)
+	if strings.Contains(got, data) || strings.Contains(got, os.TempDir()+"/") || !strings.Contains(got, "<data>/src/1-2") {
+		t.Errorf("PublicError = %q", got)
 	}
 }
