@@ -264,6 +264,17 @@ func TestReviewOfHeadsWithLinks(t *testing.T) {
 				t.Errorf("%s: the review does not note %s as a link not followed", step.name, p)
 			}
 		}
+		// Nothing was built when the manifest is a link: the check run
+		// must not pass for a clean review.
+		if step.c.Links["Cargo.toml"] != "" {
+			if run.GetConclusion() != "neutral" || !strings.HasPrefix(run.GetOutput().GetTitle(), "Incomplete review") ||
+				strings.Contains(run.GetOutput().GetSummary(), "have nothing to say") {
+				t.Errorf("%s: %s %q, want neutral and incomplete:\n%s", step.name, run.GetConclusion(), run.GetOutput().GetTitle(), run.GetOutput().GetSummary())
+			}
+		}
+		if posted := e.posted(); strings.Contains(posted, dataDir) {
+			t.Errorf("%s: a worker path was posted:\n%s", step.name, posted)
+		}
 		for _, s := range hostSecrets(t) {
 			if strings.Contains(got, s) {
 				t.Errorf("%s: the bot posted %q, from a link's target", step.name, s)

@@ -255,20 +255,24 @@ func TestNoLoopbackFromPullRequestCode(t *testing.T) {
 	}
 	// A host the operator allows by name passes that check: the sandbox's
 	// network, which has no way to the host's loopback, is what stops it.
-	// The fetch fails, is retried and reported as a failed review, not as a
-	// finding: only that the review ends is asserted.
+	// The fetch fails because of the pull request's source, so the review
+	// completes at once with the failure as a finding on the manifest line
+	// (cargo's words, no worker path), not as a failed review.
 	t.Setenv("SYMPOSIUM_FETCH_ALLOW_HOSTS", "localhost")
 	dep := fmt.Sprintf("dep = { git = \"http://localhost:%d/x.git\" }", trap.any)
 	head = e.push(map[string]string{"Cargo.toml": withDependency(manifest, dep)}, "a git dependency on an allowed loopback host")
-	e.send("synchronize")
-	e.wait()
-	e.waitFor("the check run of "+head, func() bool {
-		runs := e.checkRuns(head)
-		return len(runs) == 1 && runs[0].GetStatus() == "completed"
-	})
-	out := e.checkRuns(head)[0].GetOutput()
-	if !strings.Contains(out.GetSummary(), "failed to connect to localhost") {
-		t.Errorf("fetch from an allowed localhost: %s\n%s", out.GetTitle(), out.GetSummary())
+	run = e.reviewed(head)
+	var reported bool
+	for _, a := range e.gh.Annotations(e.full, run.GetID()) {
+		if a.GetPath() == "Cargo.toml" && strings.Contains(a.GetTitle(), "cargo::fetch-failed") && strings.Contains(a.GetMessage(), "failed to connect to localhost") {
+			reported = true
+		}
+	}
+	if out := run.GetOutput(); !reported || run.GetConclusion() != "neutral" {
+		t.Errorf("fetch from an allowed localhost: %s %s\n%s\n%v", run.GetConclusion(), out.GetTitle(), out.GetSummary(), e.gh.Annotations(e.full, run.GetID()))
+	}
+	if posted := e.posted(); strings.Contains(posted, dataDir) {
+		t.Errorf("fetch from an allowed localhost: a worker path was posted:\n%s", posted)
 	}
 	trap.check(t, "fetch from an allowed localhost")
 	os.Unsetenv("SYMPOSIUM_FETCH_ALLOW_HOSTS")

@@ -107,3 +107,47 @@ func TestBuildCannotPoisonTheNextReview(t *testing.T) {
 		t.Errorf("the next push's review was affected: %s\n%s", run.GetConclusion(), run.GetOutput().GetSummary())
 	}
 }
+
+// TestFetchFailsBecauseOfThePullRequest: through the worker, heads whose
+// manifests make `cargo fetch` fail — a duplicate `[dependencies]` table,
+// a path dependency leaving the checkout — are reviewed on the first
+// attempt (no retry, no "could not be completed"): the failure is a
+// finding on the manifest's line with cargo's words and no worker path,
+// and the check run is neutral and says the review is incomplete.
+func TestFetchFailsBecauseOfThePullRequest(t *testing.T) {
+	e := start(t)
+	e.openSample()
+	manifest := sampleHead(t, "Cargo.toml")
+	steps := []struct {
+		name, manifest, want string
+	}{
+		{"duplicate dependencies table", withDependency(manifest, "x = \"1\"") + "\n[dependencies]\n", "duplicate key"},
+		{"path dependency outside the checkout", withDependency(manifest, "far = { path = \"../../nothere\" }"), "nothere"},
+	}
+	for _, step := range steps {
+		before := len(logs.String())
+		head := e.push(map[string]string{"Cargo.toml": step.manifest}, step.name)
+		run := e.reviewed(head)
+		out := run.GetOutput()
+		t.Logf("%s: %s %q\n%s", step.name, run.GetConclusion(), out.GetTitle(), out.GetSummary())
+		if run.GetConclusion() != "neutral" || !strings.HasPrefix(out.GetTitle(), "Incomplete review") ||
+			!strings.Contains(out.GetSummary(), "cargo could not fetch the dependencies because of this pull request") {
+			t.Errorf("%s: check run %s %q, want neutral and incomplete:\n%s", step.name, run.GetConclusion(), out.GetTitle(), out.GetSummary())
+		}
+		var found bool
+		for _, a := range e.gh.Annotations(e.full, run.GetID()) {
+			if a.GetPath() == "Cargo.toml" && strings.Contains(a.GetTitle(), "cargo::fetch-failed") && strings.Contains(a.GetMessage(), step.want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no cargo::fetch-failed annotation on Cargo.toml saying %q: %v", step.name, step.want, e.gh.Annotations(e.full, run.GetID()))
+		}
+		if posted := e.posted(); strings.Contains(posted, dataDir) || strings.Contains(posted, os.TempDir()+"/") {
+			t.Errorf("%s: a worker path was posted:\n%s", step.name, posted)
+		}
+		if strings.Contains(logs.String()[before:], "review failed; will retry") {
+			t.Errorf("%s: the review was retried", step.name)
+		}
+	}
+}
