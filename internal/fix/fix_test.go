@@ -204,3 +204,22 @@ func TestSuggestions(t *testing.T) {
 		t.Errorf("Body = %q", b)
 	}
 }
+
+// A head whose dependencies cannot be fetched because of its own manifest
+// gets a VerifyError (a reply, no retry) with cargo's words and no worker
+// path.
+func TestRunFetchFailsBecauseOfTheHead(t *testing.T) {
+	dir := newRepo(t,
+		map[string]string{"Cargo.toml": manifest, "src/lib.rs": cleanLib, "src/other.rs": otherBase},
+		map[string]string{"Cargo.toml": manifest + "\n[dependencies]\nfar = { path = \"../nothere\" }\n\n[dependencies]\n", "src/other.rs": messyOther})
+	work := t.TempDir()
+	_, err := Run(context.Background(), Request{Dir: dir, Base: "main", Runner: runner(t), TargetDir: filepath.Join(work, "target"),
+		SourceDir: filepath.Join(work, "src"), Fetch: true})
+	var ve *VerifyError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Reason, "could not fetch") || !strings.Contains(ve.Detail, "duplicate key") {
+		t.Fatalf("Run = %v (%+v), want a VerifyError about the fetch", err, ve)
+	}
+	if strings.Contains(ve.Detail, work) || strings.Contains(ve.Detail, dir) {
+		t.Errorf("worker path in the detail:\n%s", ve.Detail)
+	}
+}
