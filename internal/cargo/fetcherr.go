@@ -209,11 +209,14 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// text is the error's lines joined, lowercased, for matching.
-func (ce cargoError) text() string {
+// joined is the error's lines joined.
+func (ce cargoError) joined() string {
 	parts := append([]string{ce.Head, ce.Location}, ce.Detail...)
-	return strings.ToLower(strings.Join(append(parts, ce.Causes...), "\n"))
+	return strings.Join(append(parts, ce.Causes...), "\n")
 }
+
+// text is joined, lowercased, for matching markers.
+func (ce cargoError) text() string { return strings.ToLower(ce.joined()) }
 
 // Markers of cargo's errors, matched against the lowercased error text.
 var (
@@ -249,7 +252,7 @@ var (
 	}
 	// urlPattern finds URLs in cargo's text; a trailing backtick or quote
 	// is not part of one.
-	urlPattern = regexp.MustCompile("[a-z][a-z0-9+.-]*://[^\\s`'\"<>]+")
+	urlPattern = regexp.MustCompile("(?i)[a-z][a-z0-9+.-]*://[^\\s`'\"<>]+")
 )
 
 // crates.io's hosts (its index, its downloads, its git index).
@@ -289,7 +292,8 @@ func classifyFetch(exit int, ce cargoError) (FetchFailure, string) {
 	if exit != 101 || ce.Head == "" || has(infraMarkers) {
 		return FetchInfrastructure, ""
 	}
-	urls := urlPattern.FindAllString(text, -1)
+	orig := ce.joined() // URLs and paths keep their case
+	urls := urlPattern.FindAllString(orig, -1)
 	network := ce.network()
 	if network && (strings.Contains(text, "crates-io") || strings.Contains(text, "crates.io index")) {
 		return FetchInfrastructure, ""
@@ -303,7 +307,7 @@ func classifyFetch(exit int, ce cargoError) (FetchFailure, string) {
 	if len(urls) > 0 {
 		source = strings.TrimRight(urls[0], ".,;:)")
 	}
-	if m := unableToUpdate.FindStringSubmatch(text); m != nil {
+	if m := unableToUpdate.FindStringSubmatch(orig); m != nil {
 		source = strings.TrimRight(m[1], ".,;:)")
 	}
 	switch {
@@ -323,7 +327,7 @@ func classifyFetch(exit int, ce cargoError) (FetchFailure, string) {
 }
 
 // unableToUpdate is cargo's line naming the source it failed on.
-var unableToUpdate = regexp.MustCompile("unable to update (?:registry )?`?([^\\s`]+)`?")
+var unableToUpdate = regexp.MustCompile("(?i)unable to update (?:registry )?`?([^\\s`]+)`?")
 
 // manifestLocation returns the manifest or lock file path of a `-->`
 // location ("m/Cargo.toml:6:40" → "m/Cargo.toml"), or "".

@@ -79,6 +79,7 @@ func TestClassifyFetch(t *testing.T) {
 		{"no version (crates.io reached)", 101, stderrNoSelect, FetchResolution, ""},
 		{"git host refuses", 101, stderrGitRefused, FetchSource, "http://localhost:1/x.git"},
 		{"git host unknown", 101, stderrGitDNS, FetchSource, "https://nonexistent.invalid/x.git"},
+		{"the source keeps its case", 101, strings.ReplaceAll(stderrGitRefused, "x.git", "Org/Repo.git"), FetchSource, "http://localhost:1/Org/Repo.git"},
 		{"alternative registry down", 101, stderrAltRegistry, FetchSource, "http://localhost:1/index/config.json"},
 		{"missing path dependency", 101, stderrPathDep, FetchSource, "../nothere"},
 		{"crates.io down", 101, stderrCratesIO, FetchInfrastructure, ""},
