@@ -124,6 +124,8 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	if req.Head == "" {
 		req.Head = "HEAD"
 	}
+	// The toolchain clippy and rustfmt need is looked up while git works.
+	cargo.WarmUp()
 	// Independent git steps run at once; their errors are reported in the
 	// order the steps are listed.
 	var (
