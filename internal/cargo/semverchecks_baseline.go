@@ -142,7 +142,7 @@ type placeholderManifest struct {
 		Publish bool   `toml:"publish"`
 	} `toml:"package"`
 	Workspace struct{} `toml:"workspace"` // a workspace of its own
-	Lib struct {
+	Lib       struct {
 		Path string `toml:"path"`
 	} `toml:"lib"`
 	Dependencies map[string]placeholderDep `toml:"dependencies"`
