@@ -161,7 +161,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, http.StatusRequestEntityTooLarge, Response{Status: "error", Reason: "body over 25 MiB"}, "unverified", "", "too_large")
 		return
 	case errors.Is(err, errBusy):
-		h.log.Warn("webhook delivery refused: too many unauthenticated body bytes in flight", "remote", r.RemoteAddr)
+		h.log.WarnContext(r.Context(), "webhook delivery refused: too many unauthenticated body bytes in flight", "remote", r.RemoteAddr)
 		w.Header().Set("Retry-After", "1")
 		h.answer(w, http.StatusServiceUnavailable, Response{Status: "error", Reason: "receiver busy, redeliver later"}, "unverified", "", "busy")
 		return
@@ -183,7 +183,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := Route(event, delivery, payload, h.opts.Route)
 	if err != nil {
-		h.log.Warn("webhook payload rejected", "delivery", delivery, "event", event, "err", err)
+		h.log.WarnContext(r.Context(), "webhook payload rejected", "delivery", delivery, "event", event, "err", err)
 		h.answer(w, http.StatusBadRequest, Response{Status: "error", DeliveryID: delivery, Reason: err.Error()}, eventLabel, "", "bad_request")
 		return
 	}
@@ -192,10 +192,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case OutcomePong:
 		h.answer(w, http.StatusOK, Response{Status: "pong", DeliveryID: delivery}, eventLabel, action, "pong")
 	case OutcomeIgnored:
-		h.log.Debug("webhook delivery ignored", "delivery", delivery, "event", event, "action", d.Action, "reason", d.Reason)
+		h.log.DebugContext(r.Context(), "webhook delivery ignored", "delivery", delivery, "event", event, "action", d.Action, "reason", d.Reason)
 		h.answer(w, http.StatusOK, Response{Status: "ignored", DeliveryID: delivery, Reason: d.Reason}, eventLabel, action, "ignored")
 	case OutcomeLogged:
-		h.log.Info("installation changed", append([]any{"delivery", delivery, "event", event, "action", d.Action}, d.LogAttrs...)...)
+		h.log.InfoContext(r.Context(), "installation changed", append([]any{"delivery", delivery, "event", event, "action", d.Action}, d.LogAttrs...)...)
 		h.answer(w, http.StatusOK, Response{Status: "logged", DeliveryID: delivery}, eventLabel, action, "logged")
 	default:
 		h.enqueue(r.Context(), w, delivery, event, d)
@@ -204,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // unauthorized answers a missing, malformed or wrong X-Hub-Signature-256.
 func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request, delivery string) {
-	h.log.Warn("webhook signature rejected", "delivery", truncate(delivery, maxDeliveryIDBytes), "remote", r.RemoteAddr)
+	h.log.WarnContext(r.Context(), "webhook signature rejected", "delivery", truncate(delivery, maxDeliveryIDBytes), "remote", r.RemoteAddr)
 	h.answer(w, http.StatusUnauthorized, Response{Status: "error", Reason: "missing or wrong X-Hub-Signature-256 (sha256= and 64 lowercase hex digits)"}, "unverified", "", "unauthorized")
 }
 
@@ -221,11 +221,11 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	start := time.Now()
 	seen, err := h.opts.Queue.DeliverySeen(ctx, delivery)
 	if err != nil {
-		h.unavailable(w, delivery, event, d, err)
+		h.unavailable(ctx, w, delivery, event, d, err)
 		return
 	}
 	if seen {
-		h.log.Info("webhook delivery duplicate", "delivery", delivery, "event", event, "action", d.Action)
+		h.log.InfoContext(ctx, "webhook delivery duplicate", "delivery", delivery, "event", event, "action", d.Action)
 		h.answer(w, http.StatusOK, Response{Status: "duplicate", DeliveryID: delivery}, eventLabel, action, "duplicate")
 		return
 	}
@@ -240,7 +240,7 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	if d.Outcome == OutcomeCommand {
 		id, exists, err := h.opts.Queue.EnqueueCommand(ctx, d.Command)
 		if err != nil {
-			h.unavailable(w, delivery, event, d, err)
+			h.unavailable(ctx, w, delivery, event, d, err)
 			return
 		}
 		add(id, exists)
@@ -248,7 +248,7 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	if d.Cleanup != nil {
 		id, exists, err := h.opts.Queue.EnqueueCleanup(ctx, d.Cleanup)
 		if err != nil {
-			h.unavailable(w, delivery, event, d, err)
+			h.unavailable(ctx, w, delivery, event, d, err)
 			return
 		}
 		add(id, exists)
@@ -256,13 +256,13 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	for _, p := range d.Reviews {
 		id, exists, err := h.opts.Queue.EnqueueReview(ctx, p, d.Rerun)
 		if err != nil {
-			h.unavailable(w, delivery, event, d, err)
+			h.unavailable(ctx, w, delivery, event, d, err)
 			return
 		}
 		add(id, exists)
 	}
 	if err := h.opts.Queue.RecordDelivery(ctx, delivery); err != nil {
-		h.unavailable(w, delivery, event, d, err)
+		h.unavailable(ctx, w, delivery, event, d, err)
 		return
 	}
 	enqueueSeconds.Observe(time.Since(start).Seconds())
@@ -273,13 +273,13 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, delivery, 
 	if len(existing) > 0 {
 		resp.Reason = "task already queued or recently done for this head"
 	}
-	h.log.Info("webhook delivery queued", "delivery", delivery, "event", event, "action", d.Action,
+	h.log.InfoContext(ctx, "webhook delivery queued", "delivery", delivery, "event", event, "action", d.Action,
 		"task_id", resp.TaskID, "existing", len(existing) > 0, "outcome", string(d.Outcome))
 	h.answer(w, http.StatusAccepted, resp, eventLabel, action, "queued")
 }
 
-func (h *Handler) unavailable(w http.ResponseWriter, delivery, event string, d Decision, err error) {
-	h.log.Error("webhook delivery not queued: Redis unavailable", "delivery", delivery, "event", event, "action", d.Action, "err", err)
+func (h *Handler) unavailable(ctx context.Context, w http.ResponseWriter, delivery, event string, d Decision, err error) {
+	h.log.ErrorContext(ctx, "webhook delivery not queued: Redis unavailable", "delivery", delivery, "event", event, "action", d.Action, "err", err)
 	h.answer(w, http.StatusServiceUnavailable, Response{Status: "error", DeliveryID: delivery, Reason: "queue unavailable, redeliver later"},
 		knownEvent(event), actionLabel(d.Action), "unavailable")
 }

@@ -63,12 +63,12 @@ func (c *acpClient) costUSD() (float64, bool) {
 	return c.cost, c.costKnown
 }
 
-func (c *acpClient) deny(format string, args ...any) error {
+func (c *acpClient) deny(ctx context.Context, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	c.mu.Lock()
 	c.denied = append(c.denied, msg)
 	c.mu.Unlock()
-	slog.Info("agent acp: request denied", "why", msg)
+	slog.InfoContext(ctx, "agent acp: request denied", "why", msg)
 	return errors.New(msg)
 }
 
@@ -102,7 +102,7 @@ func (c *acpClient) resolve(path string) (string, error) {
 func (c *acpClient) ReadTextFile(ctx context.Context, p acp.ReadTextFileRequest) (acp.ReadTextFileResponse, error) {
 	rel, err := c.resolve(p.Path)
 	if err != nil {
-		return acp.ReadTextFileResponse{}, c.deny("read %s: %v", p.Path, err)
+		return acp.ReadTextFileResponse{}, c.deny(ctx, "read %s: %v", p.Path, err)
 	}
 	b, err := safefs.ReadFile(c.root, rel)
 	if err != nil {
@@ -129,7 +129,7 @@ func (c *acpClient) ReadTextFile(ctx context.Context, p acp.ReadTextFileRequest)
 func (c *acpClient) WriteTextFile(ctx context.Context, p acp.WriteTextFileRequest) (acp.WriteTextFileResponse, error) {
 	rel, err := c.resolve(p.Path)
 	if err != nil {
-		return acp.WriteTextFileResponse{}, c.deny("write %s: %v", p.Path, err)
+		return acp.WriteTextFileResponse{}, c.deny(ctx, "write %s: %v", p.Path, err)
 	}
 	if err := safefs.WriteFile(c.root, rel, []byte(p.Content), 0o644); err != nil {
 		return acp.WriteTextFileResponse{}, fmt.Errorf("write %w", err)
@@ -148,7 +148,7 @@ func (c *acpClient) RequestPermission(ctx context.Context, p acp.RequestPermissi
 	if allow {
 		want = []acp.PermissionOptionKind{acp.PermissionOptionKindAllowOnce, acp.PermissionOptionKindAllowAlways}
 	} else {
-		_ = c.deny("permission %s", why)
+		_ = c.deny(ctx, "permission %s", why)
 	}
 	for _, kind := range want {
 		for _, o := range p.Options {
@@ -257,7 +257,7 @@ func (c *acpClient) CreateTerminal(ctx context.Context, p acp.CreateTerminalRequ
 		}
 	}
 	if !ok {
-		return acp.CreateTerminalResponse{}, c.deny("terminal %q %q: only cargo subcommands may run", p.Command, p.Args)
+		return acp.CreateTerminalResponse{}, c.deny(ctx, "terminal %q %q: only cargo subcommands may run", p.Command, p.Args)
 	}
 	tc, err := sandbox.RustToolchain()
 	if err != nil {

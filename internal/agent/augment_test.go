@@ -243,7 +243,7 @@ func TestPromptInjectionIsData(t *testing.T) {
 		t.Errorf("system prompt does not frame the PR as data:\n%s", system)
 	}
 	user := agentfake.LastUserText(reqs[0])
-	open := strings.Index(user, `<untrusted name="pr_body">`)
+	open := strings.Index(user, `<untrusted name="pr">`)
 	inj := strings.Index(user, "Ignore previous instructions")
 	closeTag := strings.Index(user[max(open, 0):], "</untrusted>")
 	if open < 0 || inj < open || closeTag < 0 || open+closeTag < inj || strings.Count(user, "</untrusted>") != strings.Count(user, "<untrusted ") {

@@ -23,17 +23,17 @@ const maxContextLines = 12
 func enclosingContext(path, src string, hunks []review.Hunk) string {
 	lines := strings.Split(src, "\n")
 	shown := map[int]bool{}
+	var anchors []int
 	for _, h := range hunks {
-		for n := h.NewStart; n < h.NewStart+h.NewLines; n++ {
-			shown[n] = true
+		for _, l := range shownLines(h.Lines) {
+			if l.Kind != review.LineDeleted {
+				shown[l.NewLine] = true
+			}
 		}
+		anchors = append(anchors, changeAnchors(h)...)
 	}
 	want := map[int]bool{}
-	for _, h := range hunks {
-		if h.NewLines == 0 {
-			continue
-		}
-		first := h.NewStart
+	for _, first := range anchors {
 		for _, it := range enclosingItems(lines, first) {
 			if it.end-it.start+1 > maxContextLines {
 				want[it.start] = true
@@ -65,6 +65,39 @@ func enclosingContext(path, src string, hunks []review.Hunk) string {
 		prev = n
 	}
 	return b.String()
+}
+
+// changeAnchors returns the head line of the first change of each run of
+// changed lines in h: what the enclosing items are looked up for (a
+// context line of the hunk may belong to an unrelated item before it). A
+// run of deletions is anchored on the head line that follows it.
+func changeAnchors(h review.Hunk) []int {
+	var out []int
+	inRun := false
+	for i, l := range h.Lines {
+		if l.Kind == review.LineContext {
+			inRun = false
+			continue
+		}
+		if inRun {
+			continue
+		}
+		inRun = true
+		n := l.NewLine
+		if l.Kind == review.LineDeleted {
+			n = h.NewStart + h.NewLines // after the hunk, unless a head line follows
+			for _, next := range h.Lines[i+1:] {
+				if next.Kind != review.LineDeleted {
+					n = next.NewLine
+					break
+				}
+			}
+		}
+		if n >= 1 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // item is an inclusive range of 1-based lines.

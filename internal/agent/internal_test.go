@@ -29,7 +29,7 @@ func TestBuildPromptBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"### src/lib.rs\n10     fn bar(&self) -> u32 {\n11         let x = 1;\n-        x\n12+        let y = x + 1;\n", "8 impl Foo {", "Be strict.", `<untrusted name="pr_body">`} {
+	for _, want := range []string{"### src/lib.rs\n10     fn bar(&self) -> u32 {\n11         let x = 1;\n-        x\n12+        let y = x + 1;\n", "8 impl Foo {", "Be strict.", "<untrusted name=\"pr\">\n# t\n\nbody "} {
 		if !strings.Contains(p.User, want) {
 			t.Errorf("prompt lacks %q:\n%s", want, p.User)
 		}
@@ -43,7 +43,7 @@ func TestBuildPromptBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(p.User, "let y = x + 1") || strings.Contains(p.User, "pr_body") || !strings.Contains(p.User, "Left out for the token budget") {
+	if !strings.Contains(p.User, "let y = x + 1") || strings.Contains(p.User, "<untrusted name=\"pr\">") || !strings.Contains(p.User, "Left out for the token budget") {
 		t.Errorf("prompt within budget:\n%s", p.User)
 	}
 }

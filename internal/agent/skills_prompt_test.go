@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -29,9 +30,12 @@ func TestPromptSkills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, house, serde := strings.Index(p.User, "- tokio-tasks: tokio things across lines"), strings.Index(p.User, "- house:"), strings.Index(p.User, "- serde-basics:")
+	tok, house, serde := strings.Index(p.User, "- tokio-tasks: tokio things across lines"), strings.Index(p.User, "- house:"), strings.Index(p.User, "- for other crates: serde-basics\n")
 	if tok < 0 || house < tok || serde < house {
-		t.Errorf("index order: the used crate's skill, then general ones, then the rest:\n%s", p.User)
+		t.Errorf("index order: the used crate's skill, then general ones, then the rest by name:\n%s", p.User)
+	}
+	if strings.Contains(p.User, "serde things") {
+		t.Errorf("a skill for a crate the change does not use is named, not described:\n%s", p.User)
 	}
 	if strings.Contains(p.User, "_BODY") || p.SkillsOffered != 3 || p.SkillsInlined != 0 {
 		t.Errorf("with tools, bodies stay out (offered %d inlined %d):\n%s", p.SkillsOffered, p.SkillsInlined, p.User)
@@ -53,5 +57,27 @@ func TestPromptSkills(t *testing.T) {
 	}
 	if strings.Contains(p.User, "SERDE_BODY") && !strings.Contains(p.User, "TOKIO_BODY") {
 		t.Errorf("budget kept a less relevant body over a more relevant one:\n%s", p.User)
+	}
+}
+
+func TestPromptOtherSkillsShare(t *testing.T) {
+	diff := "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,1 +1,2 @@\n fn a() {}\n+fn b() {}\n"
+	var skills []Skill
+	for i := range 40 {
+		skills = append(skills, Skill{Name: fmt.Sprintf("crate%02d-guidance", i), Description: "d", Crates: []string{fmt.Sprintf("crate%02d", i)}})
+	}
+	p, err := BuildPrompt(Request{Diff: diff, Skills: skills, Tools: noTools{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A one-line change affords a sixth of its hunk plus 40 tokens of names.
+	if !strings.Contains(p.User, "- for other crates: crate00-guidance, crate01-guidance") || !strings.Contains(p.User, " more\n") {
+		t.Errorf("other crates' skills not named within their share:\n%s", p.User)
+	}
+	if p.SkillsOffered == 0 || p.SkillsOffered >= 40 || strings.Count(p.User, "-guidance") != p.SkillsOffered {
+		t.Errorf("offered %d, named %d:\n%s", p.SkillsOffered, strings.Count(p.User, "-guidance"), p.User)
+	}
+	if want := fmt.Sprintf("and %d more\n", 40-p.SkillsOffered); !strings.Contains(p.User, want) {
+		t.Errorf("prompt lacks %q:\n%s", want, p.User)
 	}
 }

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/symposium-dev/symposium/internal/cachedir"
 
 	"github.com/symposium-dev/symposium/internal/cargo"
 	"github.com/symposium-dev/symposium/internal/gitrepo"
@@ -21,6 +24,8 @@ import (
 // libPackage is a workspace member with a library target.
 type libPackage struct {
 	name, lib, dir string // dir relative to the workspace root, "." for the root
+	version        string
+	features       []string // as cargo metadata lists them
 }
 
 // libMembers lists the workspace members that have a library target, from
@@ -32,9 +37,11 @@ func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPack
 	}
 	var meta struct {
 		Packages []struct {
-			ID           string `json:"id"`
-			Name         string `json:"name"`
-			ManifestPath string `json:"manifest_path"`
+			ID           string              `json:"id"`
+			Name         string              `json:"name"`
+			Version      string              `json:"version"`
+			ManifestPath string              `json:"manifest_path"`
+			Features     map[string][]string `json:"features"`
 			Targets      []struct {
 				Name string   `json:"name"`
 				Kind []string `json:"kind"`
@@ -57,7 +64,8 @@ func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPack
 				if err != nil || !filepath.IsLocal(rel) && rel != "." {
 					break
 				}
-				out = append(out, libPackage{name: p.Name, lib: strings.ReplaceAll(t.Name, "-", "_"), dir: filepath.ToSlash(rel)})
+				features := slices.Sorted(maps.Keys(p.Features))
+				out = append(out, libPackage{name: p.Name, lib: strings.ReplaceAll(t.Name, "-", "_"), dir: filepath.ToSlash(rel), version: p.Version, features: features})
 				break
 			}
 		}
@@ -67,7 +75,9 @@ func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPack
 
 // semverChecks compares the public API of base and head for each library
 // package owning a changed Rust file, and reports a break that the version
-// change does not cover on the package's `version` line.
+// change does not cover on the package's `version` line: with
+// cargo-semver-checks when the worker has it (and `[semver] tool` allows
+// it), else, or when the tool fails, with rustdoc's JSON compared here.
 func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []review.Diagnostic {
 	if !in.cfg.SemverCheck() || !in.analysed {
 		return nil
@@ -76,7 +86,9 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 	if len(rsFiles) == 0 {
 		return nil // the public API cannot have changed
 	}
-	if !cargo.NightlyAvailable() {
+	tool, haveTool := semverTool(in.cfg, depth)
+	nightly := cargo.NightlyAvailable()
+	if !haveTool && !nightly {
 		depth.Notes = append(depth.Notes, "Semver check skipped: no nightly toolchain is installed (rustdoc's JSON output needs one).")
 		return nil
 	}
@@ -98,38 +110,65 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 		if !owns(m.dir, rsFiles) {
 			continue
 		}
-		headJSON, err := cargo.RustdocJSON(ctx, in.src, m.name, m.lib, headCopts)
-		var headAPI *semvercheck.API
-		if err == nil {
-			headAPI, err = semvercheck.ParseRustdoc(headJSON)
+		if haveTool {
+			d, reason := toolCheck(ctx, in, m, tool, &base)
+			if reason == "" {
+				if d != nil {
+					diags = append(diags, *d)
+				}
+				continue
+			}
+			if !nightly {
+				depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: cargo-semver-checks failed (%s), and rustdoc's JSON comparison needs a nightly toolchain, which is not installed.", review.CodeSpan(m.name), reason))
+				continue
+			}
+			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s: cargo-semver-checks failed (%s); rustdoc's JSON comparison was used instead.", review.CodeSpan(m.name), reason))
 		}
-		if err != nil {
-			slog.WarnContext(ctx, "semver check: head", "package", m.name, "err", err)
-			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the head.", review.CodeSpan(m.name)))
-			continue
+		if d := rustdocCheck(ctx, in, m, &base, depth); d != nil {
+			diags = append(diags, *d)
 		}
-		baseAPI, ok, err := baseAPIOf(ctx, in, m, &base)
-		if err != nil {
-			slog.WarnContext(ctx, "semver check: base", "package", m.name, "err", err)
-			depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the base.", review.CodeSpan(m.name)))
-			continue
-		}
-		if !ok {
-			continue // a new package: nothing to break
-		}
-		v, err := semvercheck.Judge(semvercheck.Breaks(baseAPI, headAPI), baseAPI.Version, headAPI.Version)
-		if err != nil || v.OK {
-			continue
-		}
-		d := review.Diagnostic{Source: review.SourceSemver, Rule: "semver", Severity: review.SeverityWarning,
-			Message: v.Message(m.name, baseAPI.Version, headAPI.Version)}
-		manifest := path.Join(m.dir, "Cargo.toml")
-		if line := versionLine(in.heads, manifest); line > 0 {
-			d.Spans = []review.Span{{Path: manifest, LineStart: line, LineEnd: line, ColumnStart: 1, ColumnEnd: 1, Primary: true}}
-		}
-		diags = append(diags, d)
 	}
 	return diags
+}
+
+// rustdocCheck compares the rustdoc JSON of package m at base and head.
+func rustdocCheck(ctx context.Context, in depthInput, m libPackage, base **baseTree, depth *review.Depth) *review.Diagnostic {
+	headJSON, err := cargo.RustdocJSON(ctx, in.src, m.name, m.lib, semverOptions(in.copts))
+	var headAPI *semvercheck.API
+	if err == nil {
+		headAPI, err = semvercheck.ParseRustdoc(headJSON)
+	}
+	if err != nil {
+		slog.WarnContext(ctx, "semver check: head", "package", m.name, "err", err)
+		depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the head.", review.CodeSpan(m.name)))
+		return nil
+	}
+	baseAPI, ok, err := baseAPIOf(ctx, in, m, base)
+	if err != nil {
+		slog.WarnContext(ctx, "semver check: base", "package", m.name, "err", err)
+		depth.Notes = append(depth.Notes, fmt.Sprintf("Semver check of %s skipped: rustdoc failed on the base.", review.CodeSpan(m.name)))
+		return nil
+	}
+	if !ok {
+		return nil // a new package: nothing to break
+	}
+	v, err := semvercheck.Judge(semvercheck.Breaks(baseAPI, headAPI), baseAPI.Version, headAPI.Version)
+	if err != nil || v.OK {
+		return nil
+	}
+	d := semverDiagnostic(in, m, v.Message(m.name, baseAPI.Version, headAPI.Version))
+	return &d
+}
+
+// semverDiagnostic is the finding of a break in package m: on the
+// `version` line of its manifest when the head has one.
+func semverDiagnostic(in depthInput, m libPackage, message string) review.Diagnostic {
+	d := review.Diagnostic{Source: review.SourceSemver, Rule: "semver", Severity: review.SeverityWarning, Message: message}
+	manifest := path.Join(m.dir, "Cargo.toml")
+	if line := versionLine(in.heads, manifest); line > 0 {
+		d.Spans = []review.Span{{Path: manifest, LineStart: line, LineEnd: line, ColumnStart: 1, ColumnEnd: 1, Primary: true}}
+	}
+	return d
 }
 
 // semverOptions runs rustdoc in a target dir of its own (nightly artefacts
@@ -153,13 +192,43 @@ func owns(dir string, files []string) bool {
 	return false
 }
 
-// baseTree is the base revision exported for rustdoc, made on first need.
+// baseTree is the base revision exported for rustdoc and
+// cargo-semver-checks, made on first need.
 type baseTree struct {
 	dir     string
 	members []libPackage
+	err     error
 }
 
 func (b *baseTree) remove() { os.RemoveAll(b.dir) }
+
+// member returns the base's library package of that name.
+func (b *baseTree) member(name string) (libPackage, bool) {
+	for _, bm := range b.members {
+		if bm.name == name {
+			return bm, true
+		}
+	}
+	return libPackage{}, false
+}
+
+// exportBase exports the base revision once per review and lists its
+// library packages (cargo metadata in the sandbox); a failure is kept.
+func exportBase(ctx context.Context, in depthInput, base **baseTree) (*baseTree, error) {
+	if *base != nil {
+		return *base, (*base).err
+	}
+	dir, err := os.MkdirTemp("", "symposium-semver-base-")
+	if err != nil {
+		return nil, err
+	}
+	b := &baseTree{dir: dir}
+	*base = b
+	if b.err = gitrepo.ExportTree(ctx, in.req.RepoDir, in.baseSHA, dir); b.err == nil {
+		b.members, b.err = libMembers(ctx, dir, semverOptions(in.copts))
+	}
+	return b, b.err
+}
 
 // baseAPIOf returns the base's public API of package m: from the cache of
 // the base revision, or by running rustdoc on the exported base (trusted,
@@ -176,26 +245,13 @@ func baseAPIOf(ctx context.Context, in depthInput, m libPackage, base **baseTree
 			return cached.API, !cached.Missing, nil
 		}
 	}
-	copts := semverOptions(in.copts)
-	if *base == nil {
-		dir, err := os.MkdirTemp("", "symposium-semver-base-")
-		if err != nil {
-			return nil, false, err
-		}
-		*base = &baseTree{dir: dir}
-		if err := gitrepo.ExportTree(ctx, in.req.RepoDir, in.baseSHA, dir); err != nil {
-			return nil, false, err
-		}
-		if (*base).members, err = libMembers(ctx, dir, copts); err != nil {
-			return nil, false, err
-		}
+	b, err := exportBase(ctx, in, base)
+	if err != nil {
+		return nil, false, err
 	}
 	var api *semvercheck.API
-	for _, bm := range (*base).members {
-		if bm.name != m.name {
-			continue
-		}
-		data, err := cargo.RustdocJSON(ctx, (*base).dir, bm.name, bm.lib, copts)
+	if bm, ok := b.member(m.name); ok {
+		data, err := cargo.RustdocJSON(ctx, b.dir, bm.name, bm.lib, semverOptions(in.copts))
 		if err != nil {
 			return nil, false, err
 		}
@@ -211,12 +267,8 @@ func baseAPIOf(ctx context.Context, in depthInput, m libPackage, base **baseTree
 	return api, api != nil, nil
 }
 
-// semverCacheDir holds the base APIs, beside the target dir rather than in
-// it: the sandbox can write the target dir, and a pull request must not
-// plant the base API another review reads.
-func semverCacheDir(targetDir string) string {
-	return filepath.Clean(targetDir) + ".semver-cache"
-}
+// semverCacheDir holds the base APIs (cachedir.SemverCache).
+func semverCacheDir(targetDir string) string { return cachedir.SemverCache(targetDir) }
 
 var versionKeyRE = regexp.MustCompile(`^\s*version\s*(=|\.)`)
 

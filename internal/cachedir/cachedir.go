@@ -9,6 +9,7 @@
 //	cargo/<repo id>/          CARGO_HOME: registry and git dependency cache
 //	target/<repo id>-<pr>/    CARGO_TARGET_DIR of one pull request
 //	src/<repo id>-<pr>/       the exported head of one pull request
+//	target/<repo id>-<pr>.semver-cache/  base APIs and base rustdoc JSON of the semver check
 //
 // A closed pull request's dirs are removed (Cleaner); beyond the budget the
 // least recently used pull requests' dirs are (Budget.Sweep).
@@ -61,10 +62,19 @@ func (d Dirs) Make() error {
 	return nil
 }
 
+// SemverCache returns the directory beside target where the semver check
+// keeps base revisions' public APIs and the base rustdoc JSON given to
+// cargo-semver-checks: beside the target dir rather than in it, because the
+// sandbox can write the target dir and a pull request must not plant the
+// base API another review reads.
+func SemverCache(target string) string {
+	return filepath.Clean(target) + ".semver-cache"
+}
+
 // Remove deletes the pull request's own directories (not the repository's
 // cargo home).
 func (d Dirs) Remove() error {
-	for _, dir := range []string{d.Target, d.Source} {
+	for _, dir := range []string{d.Target, SemverCache(d.Target), d.Source} {
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("remove cache dir: %w", err)
 		}

@@ -95,11 +95,15 @@ func TestCleaner(t *testing.T) {
 	root, commands := t.TempDir(), t.TempDir()
 	closed, other := fill(t, root, 1, 1, 1, 0), fill(t, root, 2, 1, 1, 0)
 	closedFix := fill(t, commands, 1, 1, 1, 0)
+	semver := SemverCache(closed.Target)
+	if err := os.MkdirAll(semver, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	c := Cleaner{Roots: []string{root, commands}}
 	if err := c.Cleanup(context.Background(), tasks.CleanupPayload{Repo: tasks.Repo{ID: 7}, PRNumber: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if exists(closed.Target) || exists(closed.Source) || exists(closedFix.Target) {
+	if exists(closed.Target) || exists(closed.Source) || exists(closedFix.Target) || exists(semver) {
 		t.Error("the closed pull request's dirs are still there")
 	}
 	if !exists(other.Target) || !exists(other.CargoHome) {

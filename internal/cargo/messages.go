@@ -53,12 +53,17 @@ var summaries = regexp.MustCompile(`^(aborting due to |\d+ warnings? emitted|For
 // compiler's and clippy's diagnostics, de-duplicated and in the order first
 // seen. Paths inside root are made relative to it; relative paths, which
 // cargo gives relative to the workspace root, are kept as they are. Lines
-// that are not cargo's JSON messages are an error.
+// that are not cargo's JSON messages are an error. A message naming a file
+// of root that is, or lies behind, a symbolic link (rustc in the sandbox
+// follows links, so it may quote the target) is replaced by one that only
+// says so.
 func ParseMessages(r io.Reader, root string) ([]review.Diagnostic, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 256<<20)
 	var out []review.Diagnostic
 	seen := map[string]bool{}
+	links := newLinkCheck(root)
+	defer links.close()
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
@@ -77,8 +82,13 @@ func ParseMessages(r io.Reader, root string) ([]review.Diagnostic, error) {
 		if m.Reason != "compiler-message" || m.Message == nil {
 			continue
 		}
-		d, ok := convert(*m.Message, root)
-		if !ok {
+		var (
+			d  review.Diagnostic
+			ok bool
+		)
+		if f, why := links.linkedFile(*m.Message, root); f != "" {
+			d = linkedDiagnostic(*m.Message, f, why)
+		} else if d, ok = convert(*m.Message, root); !ok {
 			continue
 		}
 		key := dedupKey(d)

@@ -32,7 +32,19 @@ type Semver struct {
 	// Check compares the public API of base and head against the version
 	// change of library packages (default true).
 	Check *bool `toml:"check"`
+	// Tool chooses how: "auto" (the default: cargo-semver-checks when the
+	// worker has it, else rustdoc's JSON compared by Symposium), "rustdoc"
+	// or "cargo-semver-checks" (rustdoc's comparison when the tool is
+	// missing or fails, which the summary says).
+	Tool string `toml:"tool"`
 }
+
+// The values of `[semver] tool`.
+const (
+	SemverToolAuto         = "auto"
+	SemverToolRustdoc      = "rustdoc"
+	SemverToolSemverChecks = "cargo-semver-checks"
+)
 
 func on(b *bool) bool { return b == nil || *b }
 
@@ -50,6 +62,14 @@ func (c *Repo) MSRVCheck() bool { return on(c.MSRV.Check) }
 
 // SemverCheck reports whether the public API check is on.
 func (c *Repo) SemverCheck() bool { return on(c.Semver.Check) }
+
+// SemverTool returns `[semver] tool`, "auto" when unset.
+func (c *Repo) SemverTool() string {
+	if c.Semver.Tool == "" {
+		return SemverToolAuto
+	}
+	return c.Semver.Tool
+}
 
 // UnsafeLints are the lint arguments the unsafe review adds in front of
 // the repository's own levels, so a repository that allows one keeps it

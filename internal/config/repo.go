@@ -206,6 +206,11 @@ func (c *Repo) Validate() error {
 	if c.Review.MaxComments < 1 || c.Review.MaxComments > MaxCommentsLimit {
 		errs = append(errs, fmt.Errorf("review.max_comments: %d is not between 1 and %d", c.Review.MaxComments, MaxCommentsLimit))
 	}
+	switch c.SemverTool() {
+	case SemverToolAuto, SemverToolRustdoc, SemverToolSemverChecks:
+	default:
+		errs = append(errs, fmt.Errorf("semver.tool: %q is not auto, rustdoc or cargo-semver-checks", c.Semver.Tool))
+	}
 	for _, g := range c.Review.IgnorePaths {
 		if g == "" || !doublestar.ValidatePattern(g) {
 			errs = append(errs, fmt.Errorf("review.ignore_paths: bad glob %q", g))

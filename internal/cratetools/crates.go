@@ -46,11 +46,16 @@ func (b *Box) crate(name string) (skills.Package, string, error) {
 	return skills.Package{}, "", fmt.Errorf("the source of %q is not available", name)
 }
 
-// crateInfo describes a crate.
+// crateInfo describes a crate. Its skills are listed even when its source
+// is not available (the prompt names some skills only, and points here).
 func (b *Box) crateInfo(name string) (string, error) {
 	p, dir, err := b.crate(name)
 	if err != nil {
-		return "", err
+		known, ok := b.cfg.Workspace.Dep(name)
+		if !ok {
+			return "", err
+		}
+		p, dir = known, "" // no file listing
 	}
 	info := struct {
 		Name     string   `json:"name"`
@@ -67,6 +72,9 @@ func (b *Box) crateInfo(name string) (string, error) {
 		info.Skills = append(info.Skills, s.Name+": "+s.Description)
 	}
 	for _, sub := range []string{".", "src"} {
+		if dir == "" {
+			break
+		}
 		entries, err := skills.ListConfined(dir, sub)
 		if err != nil {
 			continue

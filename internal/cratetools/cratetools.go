@@ -66,28 +66,30 @@ var _ agent.Tools = (*Box)(nil)
 func New(cfg Config) *Box { return &Box{cfg: cfg} }
 
 // object is a compact JSON schema of string arguments: tool definitions
-// are sent with every request, so every word costs tokens.
+// are sent with every request, so every word costs tokens (an empty
+// required list is left out, as JSON schema allows).
 func object(names []string, required ...string) map[string]any {
 	props := map[string]any{}
 	for _, n := range names {
 		props[n] = map[string]any{"type": "string"}
 	}
-	if required == nil {
-		required = []string{}
+	schema := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		schema["required"] = required
 	}
-	return map[string]any{"type": "object", "properties": props, "required": required}
+	return schema
 }
 
 // Specs implements agent.Tools.
 func (b *Box) Specs() []agent.ToolSpec {
 	specs := []agent.ToolSpec{
-		{Name: "crate_info", Description: "A dependency's version, features, files, skills, docs URL.", InputSchema: object([]string{"name"}, "name")},
-		{Name: "read_crate_file", Description: "Read a file of a dependency or workspace package.", InputSchema: object([]string{"crate", "path"}, "crate", "path")},
-		{Name: "search_crate", Description: "Regex search in a crate's source.", InputSchema: object([]string{"crate", "pattern"}, "crate", "pattern")},
-		{Name: "skill", Description: "Body of an indexed skill.", InputSchema: object([]string{"name"}, "name")},
+		{Name: "crate_info", Description: "A crate's version, features, files, skills.", InputSchema: object([]string{"name"}, "name")},
+		{Name: "read_crate_file", Description: "Read a file of a dependency or workspace crate.", InputSchema: object([]string{"crate", "path"}, "crate", "path")},
+		{Name: "search_crate", Description: "Regex search in a crate's files.", InputSchema: object([]string{"crate", "pattern"}, "crate", "pattern")},
+		{Name: "skill", Description: "Read a skill.", InputSchema: object([]string{"name"}, "name")},
 	}
 	if b.cfg.Check != nil {
-		specs = append(specs, agent.ToolSpec{Name: "cargo_check", Description: "Build the head, with an optional unified diff applied; returns diagnostics.",
+		specs = append(specs, agent.ToolSpec{Name: "cargo_check", Description: "Check the head with an optional unified diff applied.",
 			InputSchema: object([]string{"patch"})})
 	}
 	return specs

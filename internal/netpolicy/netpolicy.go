@@ -106,6 +106,14 @@ func (p Policy) CheckHost(ctx context.Context, host string) error {
 		}
 		return nil
 	}
+	if ip, ok := numericIPv4(strings.TrimSuffix(host, ".")); ok {
+		// "127.1", "2130706433", "0x7f.1": no name to look up, but the
+		// resolver of git and cargo reads them as this address.
+		if Internal(ip) {
+			return fmt.Errorf("%s is the internal address %s", host, ip)
+		}
+		return nil
+	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return fmt.Errorf("%s is the local machine", host)
 	}
@@ -123,6 +131,56 @@ func (p Policy) CheckHost(ctx context.Context, host string) error {
 		}
 	}
 	return nil
+}
+
+// numericIPv4 parses host as inet_aton does, and so getaddrinfo and the
+// libraries git and cargo resolve names with: one to four parts, each
+// decimal, octal (a leading 0) or hexadecimal (0x), the last part filling
+// the bytes left ("127.1" is 127.0.0.1, "2130706433" too).
+func numericIPv4(host string) (netip.Addr, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case len(p) > 1 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, digits = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, digits = 8, p[1:]
+		}
+		if digits == "" && base != 16 {
+			return netip.Addr{}, false
+		}
+		var v uint64
+		for _, c := range strings.ToLower(digits) {
+			d := strings.IndexRune("0123456789abcdef", c)
+			if d < 0 || d >= base {
+				return netip.Addr{}, false
+			}
+			if v = v*uint64(base) + uint64(d); v > 0xffffffff {
+				return netip.Addr{}, false
+			}
+		}
+		vals[i] = v
+	}
+	var n uint64
+	for i, v := range vals {
+		if i == len(vals)-1 {
+			if v >= 1<<(8*(4-i)) {
+				return netip.Addr{}, false
+			}
+			n |= v
+		} else {
+			if v > 0xff {
+				return netip.Addr{}, false
+			}
+			n |= v << (8 * (3 - i))
+		}
+	}
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
 }
 
 // CheckURL applies CheckHost to the host of a git or registry URL

@@ -36,6 +36,12 @@ func TestCheckURL(t *testing.T) {
 		{"sparse+http://169.254.169.254/index/", true},
 		{"file:///etc/passwd", true},
 		{"https://10.0.0.8/crates", true},
+		{"http://127.1:6379/x.git", true},
+		{"http://2130706433/x.git", true},
+		{"http://0x7f.1/x.git", true},
+		{"http://0177.0.0.1/x.git", true},
+		{"http://0x7f000001./x.git", true},
+		{"http://0xa9fea9fe/latest", true}, // 169.254.169.254
 		{"https://mirror.internal/index", false},
 		{"https://1.1.1.1/x", false},
 	} {
@@ -66,6 +72,21 @@ func TestInternalPrefixes(t *testing.T) {
 		}
 		if !covered {
 			t.Errorf("Internal address %s is in no prefix", s)
+		}
+	}
+}
+
+func TestNumericIPv4(t *testing.T) {
+	for _, tt := range []struct{ host, want string }{
+		{"127.1", "127.0.0.1"}, {"2130706433", "127.0.0.1"}, {"0x7f.1", "127.0.0.1"}, {"0177.0.0.1", "127.0.0.1"},
+		{"0x7f000001", "127.0.0.1"}, {"10.1.65535", "10.1.255.255"}, {"1.2.3.4", "1.2.3.4"}, {"0", "0.0.0.0"},
+		{"0x", "0.0.0.0"},
+		{"256.1", ""}, {"1.2.3.4.5", ""}, {"08", ""}, {"0xg", ""}, {"4294967296", ""}, {"1.16777216", ""},
+		{"crates.io", ""}, {"", ""}, {"1..2", ""},
+	} {
+		got, ok := numericIPv4(tt.host)
+		if (tt.want == "") != !ok || (ok && got.String() != tt.want) {
+			t.Errorf("numericIPv4(%q) = %s, %v; want %q", tt.host, got, ok, tt.want)
 		}
 	}
 }

@@ -36,9 +36,40 @@ const (
 	MechanismUnprivileged = "unprivileged-uid"
 )
 
+// cgroupFS is the file system the cgroup code reads and writes: the
+// kernel's cgroupfs (hostFS), or a fake one in tests.
+type cgroupFS interface {
+	ReadFile(name string) ([]byte, error)
+	WriteFile(name, data string) error
+	Mkdir(name string) error
+	Remove(name string) error
+}
+
+// hostFS is the real cgroupfs.
+type hostFS struct{}
+
+func (hostFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
+func (hostFS) WriteFile(name, data string) error    { return os.WriteFile(name, []byte(data), 0) }
+func (hostFS) Mkdir(name string) error              { return os.Mkdir(name, 0o755) }
+func (hostFS) Remove(name string) error             { return os.Remove(name) }
+
+// cgroupEnv is where the cgroups of this process are looked for.
+type cgroupEnv struct {
+	// proc holds this process's mountinfo and cgroup files: "/proc/self".
+	proc string
+	// root is put before every mount point mountinfo names: "" on the host,
+	// a fake cgroupfs's directory in tests.
+	root string
+	fs   cgroupFS
+}
+
+// hostCgroupEnv is this process's own view of the host.
+var hostCgroupEnv = cgroupEnv{proc: "/proc/self", fs: hostFS{}}
+
 // cgroupSys is the cgroup layout found on this host, shared by every runner
 // of the process.
 type cgroupSys struct {
+	fs      cgroupFS
 	version int // 1 or 2
 	// v2: the directory holding the per-command cgroups.
 	dir string
@@ -58,23 +89,25 @@ var (
 // and pids hierarchies it can write. It returns nil when there is none.
 func hostCgroups() (*cgroupSys, error) {
 	cgroupOnce.Do(func() {
-		cgroupFound, cgroupWhy = findCgroups()
+		cgroupFound, cgroupWhy = findCgroups(hostCgroupEnv)
 	})
 	return cgroupFound, cgroupWhy
 }
 
-func findCgroups() (*cgroupSys, error) {
-	mounts, err := cgroupMounts()
+// findCgroups looks for the cgroups of env: v2 first, then v1.
+func findCgroups(env cgroupEnv) (*cgroupSys, error) {
+	mounts, err := cgroupMounts(filepath.Join(env.proc, "mountinfo"))
 	if err != nil {
 		return nil, err
 	}
-	own, err := ownCgroups()
+	own, err := ownCgroups(filepath.Join(env.proc, "cgroup"))
 	if err != nil {
 		return nil, err
 	}
+	dir := func(m cgroupMount, path string) string { return filepath.Join(env.root, m.dir(path)) }
 	var errs []error
 	if m, ok := mounts["cgroup2"]; ok {
-		cg, err := cgroup2At(m.dir(own["0:"]))
+		cg, err := cgroup2At(env.fs, dir(m, own["0:"]))
 		if err == nil {
 			return cg, nil
 		}
@@ -83,7 +116,7 @@ func findCgroups() (*cgroupSys, error) {
 	mem, okMem := mounts["memory"]
 	pids, okPids := mounts["pids"]
 	if okMem && okPids {
-		cg := &cgroupSys{version: 1, memDir: mem.dir(own["memory"]), pidsDir: pids.dir(own["pids"])}
+		cg := &cgroupSys{fs: env.fs, version: 1, memDir: dir(mem, own["memory"]), pidsDir: dir(pids, own["pids"])}
 		if err := cg.try(); err != nil {
 			errs = append(errs, fmt.Errorf("cgroup v1: %w", err))
 		} else {
@@ -107,9 +140,10 @@ func (m cgroupMount) dir(path string) string {
 	return filepath.Join(m.point, rel)
 }
 
-// cgroupMounts maps "cgroup2" and each v1 controller to its mount.
-func cgroupMounts() (map[string]cgroupMount, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+// cgroupMounts maps "cgroup2" and each v1 controller to its mount, as the
+// mountinfo file names them.
+func cgroupMounts(mountinfo string) (map[string]cgroupMount, error) {
+	b, err := os.ReadFile(mountinfo)
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +176,10 @@ func cgroupMounts() (map[string]cgroupMount, error) {
 	return out, sc.Err()
 }
 
-// ownCgroups maps "0:" (v2) and each v1 controller to this process's cgroup.
-func ownCgroups() (map[string]string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
+// ownCgroups maps "0:" (v2) and each v1 controller to this process's
+// cgroup, as the file (/proc/self/cgroup) names them.
+func ownCgroups(file string) (map[string]string, error) {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +204,8 @@ func ownCgroups() (map[string]string, error) {
 // cgroups: memory and pids must be available, and enabled for children. A
 // cgroup with processes cannot enable controllers for its children, so this
 // process first moves itself into a leaf "symposium-service" below dir.
-func cgroup2At(dir string) (*cgroupSys, error) {
-	ctrl, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+func cgroup2At(fsys cgroupFS, dir string) (*cgroupSys, error) {
+	ctrl, err := fsys.ReadFile(filepath.Join(dir, "cgroup.controllers"))
 	if err != nil {
 		return nil, err
 	}
@@ -181,24 +216,24 @@ func cgroup2At(dir string) (*cgroupSys, error) {
 		}
 	}
 	enable := func() error {
-		return os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+memory +pids"), 0)
+		return fsys.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory +pids")
 	}
 	if err := enable(); err != nil {
 		if !errors.Is(err, syscall.EBUSY) {
 			return nil, fmt.Errorf("%s: enable memory and pids: %w", dir, err)
 		}
 		leaf := filepath.Join(dir, "symposium-service")
-		if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := fsys.Mkdir(leaf); err != nil && !errors.Is(err, os.ErrExist) {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte("0"), 0); err != nil {
+		if err := fsys.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
 			return nil, fmt.Errorf("%s: move the service into a leaf cgroup: %w", dir, err)
 		}
 		if err := enable(); err != nil {
 			return nil, fmt.Errorf("%s: enable memory and pids (other processes in it?): %w", dir, err)
 		}
 	}
-	cg := &cgroupSys{version: 2, dir: dir}
+	cg := &cgroupSys{fs: fsys, version: 2, dir: dir}
 	if err := cg.try(); err != nil {
 		return nil, err
 	}
@@ -233,6 +268,7 @@ func containsString(list []string, s string) bool {
 
 // cgroup is the cgroup (v2) or pair of cgroups (v1) of one command.
 type cgroup struct {
+	fs      cgroupFS
 	version int
 	dirs    []string // v2: one; v1: memory, pids
 }
@@ -240,14 +276,14 @@ type cgroup struct {
 // create makes a new cgroup with the limits' total memory and process count.
 func (cs *cgroupSys) create(l Limits) (*cgroup, error) {
 	name := fmt.Sprintf("symposium-%d-%d", os.Getpid(), cgroupSeq.Add(1))
-	g := &cgroup{version: cs.version}
+	g := &cgroup{fs: cs.fs, version: cs.version}
 	if cs.version == 2 {
 		g.dirs = []string{filepath.Join(cs.dir, name)}
 	} else {
 		g.dirs = []string{filepath.Join(cs.memDir, name), filepath.Join(cs.pidsDir, name)}
 	}
 	for _, d := range g.dirs {
-		if err := os.Mkdir(d, 0o755); err != nil {
+		if err := g.fs.Mkdir(d); err != nil {
 			_ = g.remove()
 			return nil, fmt.Errorf("sandbox: create cgroup: %w", err)
 		}
@@ -271,7 +307,7 @@ func (cs *cgroupSys) create(l Limits) (*cgroup, error) {
 		}
 	}
 	for _, s := range settings {
-		if err := os.WriteFile(filepath.Join(g.dirs[0], s[0]), []byte(s[1]), 0); err != nil {
+		if err := g.fs.WriteFile(filepath.Join(g.dirs[0], s[0]), s[1]); err != nil {
 			if s[0] == "memory.swap.max" || s[0] == "memory.memsw.limit_in_bytes" || s[0] == "memory.swappiness" {
 				continue // no swap accounting on this kernel: no swap to escape to either
 			}
@@ -280,7 +316,7 @@ func (cs *cgroupSys) create(l Limits) (*cgroup, error) {
 		}
 	}
 	if cs.version == 1 {
-		if err := os.WriteFile(filepath.Join(g.dirs[1], "pids.max"), []byte(procs), 0); err != nil {
+		if err := g.fs.WriteFile(filepath.Join(g.dirs[1], "pids.max"), procs); err != nil {
 			_ = g.remove()
 			return nil, fmt.Errorf("sandbox: cgroup limit pids.max: %w", err)
 		}
@@ -291,7 +327,7 @@ func (cs *cgroupSys) create(l Limits) (*cgroup, error) {
 // add moves process pid (not yet running the command) into the cgroup.
 func (g *cgroup) add(pid int) error {
 	for _, d := range g.dirs {
-		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+		if err := g.fs.WriteFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("sandbox: join cgroup: %w", err)
 		}
 	}
@@ -302,16 +338,16 @@ func (g *cgroup) add(pid int) error {
 // a fork failed for the process limit.
 func (g *cgroup) outcome() (oomKilled, procLimit bool) {
 	if g.version == 2 {
-		return eventCount(filepath.Join(g.dirs[0], "memory.events"), "oom_kill") > 0,
-			eventCount(filepath.Join(g.dirs[0], "pids.events"), "max") > 0
+		return eventCount(g.fs, filepath.Join(g.dirs[0], "memory.events"), "oom_kill") > 0,
+			eventCount(g.fs, filepath.Join(g.dirs[0], "pids.events"), "max") > 0
 	}
-	return eventCount(filepath.Join(g.dirs[0], "memory.oom_control"), "oom_kill") > 0,
-		eventCount(filepath.Join(g.dirs[1], "pids.events"), "max") > 0
+	return eventCount(g.fs, filepath.Join(g.dirs[0], "memory.oom_control"), "oom_kill") > 0,
+		eventCount(g.fs, filepath.Join(g.dirs[1], "pids.events"), "max") > 0
 }
 
 // eventCount reads "key N" from a cgroup's flat-keyed file.
-func eventCount(file, key string) int64 {
-	b, err := os.ReadFile(file)
+func eventCount(fsys cgroupFS, file, key string) int64 {
+	b, err := fsys.ReadFile(file)
 	if err != nil {
 		return 0
 	}
@@ -327,7 +363,7 @@ func eventCount(file, key string) int64 {
 // kill kills every process left in the cgroup.
 func (g *cgroup) kill() {
 	if g.version == 2 {
-		if os.WriteFile(filepath.Join(g.dirs[0], "cgroup.kill"), []byte("1"), 0) == nil {
+		if g.fs.WriteFile(filepath.Join(g.dirs[0], "cgroup.kill"), "1") == nil {
 			return
 		}
 	}
@@ -348,7 +384,7 @@ func (g *cgroup) kill() {
 func (g *cgroup) procs() []int {
 	var pids []int
 	for _, d := range g.dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+		b, err := g.fs.ReadFile(filepath.Join(d, "cgroup.procs"))
 		if err != nil {
 			continue
 		}
@@ -368,7 +404,7 @@ func (g *cgroup) remove() error {
 	for _, d := range g.dirs {
 		var err error
 		for range 200 { // the kernel frees a cgroup a moment after its last process exits
-			err = os.Remove(d)
+			err = g.fs.Remove(d)
 			if err == nil || errors.Is(err, os.ErrNotExist) {
 				err = nil
 				break

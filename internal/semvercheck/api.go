@@ -2,8 +2,10 @@
 // two revisions, from rustdoc's JSON output, and says whether the version
 // change in Cargo.toml covers what changed: removed or renamed public
 // items, changed function signatures, new required trait items, variants
-// added to exhaustive enums. It is pure: running rustdoc is the caller's
-// job (internal/cargo), and the JSON, produced from untrusted code, is
+// added to exhaustive enums. It also reads the text output of
+// cargo-semver-checks (tool.go), which the worker prefers when it has it.
+// It is pure: running rustdoc or the tool is the caller's job
+// (internal/cargo), and their output, produced from untrusted code, is
 // parsed as data only.
 package semvercheck
 

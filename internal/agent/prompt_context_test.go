@@ -1,0 +1,69 @@
+package agent
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEnclosingContextAnchorsOnChanges(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("impl S {\n    fn a(&self) {\n        one();\n        two();\n    }\n\n    fn b(&self) {}\n")
+	for _, f := range []string{"c", "d", "e", "f", "g", "h", "i"} {
+		src.WriteString("    fn " + f + "(&self) {}\n")
+	}
+	src.WriteString("}\n")
+	tests := []struct {
+		name, hunk string
+		want       []string
+		never      []string
+	}{
+		{
+			// Git's leading context reaches into fn a; the change is in the impl.
+			name:  "added",
+			hunk:  "@@ -4,6 +4,7 @@\n         two();\n     }\n \n+    fn b(&self) {}\n     fn c(&self) {}\n     fn d(&self) {}\n     fn e(&self) {}\n",
+			want:  []string{"1 impl S {\n"},
+			never: []string{"one();", "fn a", "4         two();"},
+		},
+		{
+			// A deletion is anchored on the head line after it.
+			name:  "deleted",
+			hunk:  "@@ -2,5 +2,4 @@\n     fn a(&self) {\n         one();\n-        zero();\n         two();\n     }\n",
+			want:  []string{"1 impl S {\n"},
+			never: []string{"fn c"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := parseDiff("diff --git a/src/s.rs b/src/s.rs\n--- a/src/s.rs\n+++ b/src/s.rs\n" + tt.hunk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := enclosingContext("src/s.rs", src.String(), d.Files[0].Hunks)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("context lacks %q:\n%s", w, got)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(got, n) {
+					t.Errorf("context holds %q:\n%s", n, got)
+				}
+			}
+		})
+	}
+}
+
+func TestPromptFileHeadingOncePerRun(t *testing.T) {
+	diff := "diff --git a/src/a.rs b/src/a.rs\n--- a/src/a.rs\n+++ b/src/a.rs\n" +
+		"@@ -1,2 +1,3 @@\n fn a() {}\n+fn b() {}\n fn c() {}\n" +
+		"@@ -20,2 +21,3 @@\n fn x() {}\n+fn y() {}\n fn z() {}\n" +
+		"diff --git a/src/b.rs b/src/b.rs\n--- a/src/b.rs\n+++ b/src/b.rs\n@@ -1,1 +1,2 @@\n fn m() {}\n+fn n() {}\n"
+	p, err := BuildPrompt(Request{Diff: diff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "### src/a.rs\n1 fn a() {}\n2+fn b() {}\n3 fn c() {}\n…\n21 fn x() {}\n22+fn y() {}\n23 fn z() {}\n### src/b.rs\n1 fn m() {}\n2+fn n() {}\n"
+	if !strings.Contains(p.User, want) {
+		t.Errorf("hunks rendered as\n%s\nwant\n%s", p.User, want)
+	}
+}
