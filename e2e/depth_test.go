@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ func TestDepthChecks(t *testing.T) {
 	t.Setenv("SYMPOSIUM_ADVISORY_DB", depthfixture.AdvisoryDB(t))
 	e := start(t)
 	repo := depthfixture.Repo(t)
+	pinRustdocSemver(t, repo)
 	e.bare = filepath.Join(t.TempDir(), "depth.git")
 	if out, err := exec.Command("git", "clone", "-q", "--bare", repo, e.bare).CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v\n%s", err, out)
@@ -72,4 +74,24 @@ func TestDepthChecks(t *testing.T) {
 			t.Errorf("no comment for %s on %s: %v", rule, path, found)
 		}
 	}
+}
+
+// pinRustdocSemver sets `[semver] tool = "rustdoc"` in the depth fixture's
+// base (a commit on main, onto which the pull request is rebased: its diff
+// is unchanged), so that the semver finding is rustdoc's comparison, which
+// the test words, also where cargo-semver-checks is installed. `symposium
+// demo --depth-sample` keeps the fixture as it is.
+func pinRustdocSemver(t *testing.T, repo string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(repo, ".github"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := []string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}
+	gitRun(t, repo, "checkout", "-q", "main")
+	if err := os.WriteFile(filepath.Join(repo, ".github", "symposium.toml"), []byte("[semver]\ntool = \"rustdoc\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, repo, "add", "-A")
+	gitRun(t, repo, append(id, "commit", "-q", "-m", "semver: rustdoc's comparison")...)
+	gitRun(t, repo, append(id, "rebase", "-q", "main", "pr")...)
 }

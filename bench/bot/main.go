@@ -10,7 +10,7 @@
 // done" log record). After a warm-up review it prints the median of
 // several runs, last line bot_overhead_ms=X.
 //
-//	go run ./bench/bot [-runs 5] [-redis redis://…]
+//	go run ./bench/bot [-runs 5] [-redis redis://…] [-trace]
 package main
 
 import (
@@ -33,6 +33,7 @@ import (
 func main() {
 	runs := flag.Int("runs", 5, "timed pushes after the warm-up")
 	redisURL := flag.String("redis", "", "Redis for the queue (default: an embedded one)")
+	trace := flag.Bool("trace", false, "print every request the fake received during each push, with its time after the delivery")
 	flag.Parse()
 	log.SetFlags(0)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
@@ -109,6 +110,13 @@ func main() {
 			firstAfter(stack.GitHub, "", `^/`+fullName+`\.git/`, delivered).Milliseconds(),
 			lastAfter(stack.GitHub, "", `^/`+fullName+`\.git/`, delivered).Milliseconds(),
 			total.Milliseconds(), analysis, overhead.Milliseconds())
+		if *trace {
+			for _, r := range stack.GitHub.Requests() {
+				if r.Time.After(delivered) {
+					fmt.Printf("  +%4dms %d %s %s %s\n", r.Time.Sub(delivered).Milliseconds(), r.Status, r.Method, r.Path, r.Query.Encode())
+				}
+			}
+		}
 		if i > 0 {
 			overheads = append(overheads, overhead)
 		}

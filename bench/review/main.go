@@ -25,7 +25,7 @@
 // sandbox is a session of its own (its own scheduler autogroup, so more CPU
 // share than bare clippy on a loaded host).
 //
-//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium]
+//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium] [-keep]
 package main
 
 import (
@@ -51,12 +51,17 @@ func main() {
 	runs := flag.Int("runs", 5, "timed runs of each command, in each case")
 	mode := flag.String("sandbox", "none", "sandbox mode of symposium review in the replay case (the push case uses bwrap when it works)")
 	prebuilt := flag.String("bin", "", "a symposium binary to time instead of building ./cmd/symposium (to compare revisions)")
+	keep := flag.Bool("keep", false, "keep the work directory (fixtures, caches) and print its path, to profile a review by hand")
 	flag.Parse()
 	log.SetFlags(0)
 
 	work, err := os.MkdirTemp("", "symposium-bench-")
 	check(err)
-	defer os.RemoveAll(work)
+	if *keep {
+		fmt.Printf("work_dir=%s\n", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
 
 	bin := *prebuilt
 	if bin == "" {

@@ -163,6 +163,17 @@ type localEnv struct {
 	repoDir  string
 	dirs     localDirs
 	unlock   func()
+	// pending is set when the runner is still being made (setupAsync).
+	pending *pendingRunner
+}
+
+// sandboxErr waits for a runner made in the background and returns its
+// error: the command reports it before any other, as setup would have.
+func (e localEnv) sandboxErr() error {
+	if e.pending == nil {
+		return nil
+	}
+	return e.pending.wait()
 }
 
 // setup builds the sandbox and the agent and locks repo's cache
@@ -170,6 +181,17 @@ type localEnv struct {
 // usageErr. The caller
 // calls unlock when done.
 func (l *localFlags) setup(repo string, usageErr func(string, ...any) error) (localEnv, error) {
+	return l.setupWith(repo, usageErr, false)
+}
+
+// setupAsync is setup with the sandbox made in the background (its probe
+// of the host overlaps the caller's first steps): the caller must check
+// env.sandboxErr() before reporting any error of its own.
+func (l *localFlags) setupAsync(repo string, usageErr func(string, ...any) error) (localEnv, error) {
+	return l.setupWith(repo, usageErr, true)
+}
+
+func (l *localFlags) setupWith(repo string, usageErr func(string, ...any) error, async bool) (localEnv, error) {
 	var env localEnv
 	var err error
 	if l.sandbox != sandbox.ModeBwrap && l.sandbox != sandbox.ModeNone {
@@ -178,13 +200,22 @@ func (l *localFlags) setup(repo string, usageErr func(string, ...any) error) (lo
 	if st, err := os.Stat(repo); err != nil || !st.IsDir() {
 		return env, usageErr("--repo %s is not a directory", repo)
 	}
-	if env.runner, err = l.runner(); err != nil {
+	if async {
+		env.pending = startRunner(l.runner)
+		env.runner = env.pending
+	} else if env.runner, err = l.runner(); err != nil {
 		return env, err
 	}
 	if env.agent, env.agentCfg, err = l.newAgent(env.runner); err != nil {
+		if serr := env.sandboxErr(); serr != nil {
+			return env, serr
+		}
 		return env, usageErr("%v", err)
 	}
 	if env.repoDir, env.dirs, env.unlock, err = l.lockRepo(repo); err != nil {
+		if serr := env.sandboxErr(); serr != nil {
+			return env, serr
+		}
 		return env, err
 	}
 	return env, nil

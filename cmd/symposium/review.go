@@ -50,7 +50,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *filter == "" {
 		f = ""
 	}
-	env, err := local.setup(*repo, usageErr)
+	// The sandbox probes the host while the analysis resolves the
+	// revisions and exports the head; its error comes first, as before.
+	env, err := local.setupAsync(*repo, usageErr)
 	if err != nil {
 		return err
 	}
@@ -62,6 +64,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Runner: runner, TargetDir: dirs.target, CargoHome: dirs.home, SourceDir: dirs.source,
 		Filter: f, Fetch: local.fetch,
 	})
+	if serr := env.sandboxErr(); serr != nil {
+		return serr
+	}
 	if err != nil {
 		return err
 	}

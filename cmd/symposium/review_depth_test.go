@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,6 +18,7 @@ import (
 // build script that an advisory covers are all reported.
 func TestReviewDepth(t *testing.T) {
 	repo := depthfixture.Repo(t)
+	pinRustdocSemver(t, repo)
 	t.Setenv("SYMPOSIUM_ADVISORY_DB", depthfixture.AdvisoryDB(t))
 	code, out, errOut := runCommand("review", "--repo", repo, "--base", "main", "--head", "pr", "--sandbox", sandboxMode(),
 		"--cache-dir", t.TempDir(), "--fetch=false", "--format", "json")
@@ -64,4 +67,23 @@ func TestReviewDepth(t *testing.T) {
 	if strings.Contains(out, "@someone") {
 		t.Errorf("summary or comments mention a user:\n%s", out)
 	}
+}
+
+// pinRustdocSemver sets `[semver] tool = "rustdoc"` in the depth fixture's
+// base (a commit on main, onto which the pull request is rebased: its diff
+// is unchanged), so that the semver finding is rustdoc's comparison, which
+// the test words, also where cargo-semver-checks is installed. `symposium
+// demo --depth-sample` keeps the fixture as it is.
+func pinRustdocSemver(t *testing.T, repo string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(repo, ".github"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	reviewGit(t, repo, "checkout", "-q", "main")
+	if err := os.WriteFile(filepath.Join(repo, ".github", "symposium.toml"), []byte("[semver]\ntool = \"rustdoc\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reviewGit(t, repo, "add", "-A")
+	reviewGit(t, repo, "commit", "-q", "-m", "semver: rustdoc's comparison")
+	reviewGit(t, repo, "rebase", "-q", "main", "pr")
 }

@@ -209,3 +209,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// TestReviewSandboxErrorFirst checks that the sandbox, made while the
+// analysis starts, still reports its error before any other.
+func TestReviewSandboxErrorFirst(t *testing.T) {
+	repo := reviewFixture(t)
+	bin := t.TempDir()
+	for _, tool := range []string{"git", "prlimit", "sleep", "setpriv"} {
+		if p, err := exec.LookPath(tool); err == nil {
+			if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Setenv("PATH", bin) // no bwrap
+	for name, base := range map[string]string{"good base": "main", "bad base": "no-such-branch"} {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := runCommand("review", "--cache-dir", t.TempDir(), "--fetch=false", "--repo", repo, "--base", base, "--sandbox", sandbox.ModeBwrap)
+			if code != 1 || !strings.Contains(errOut, "needs bubblewrap") || strings.Contains(errOut, "no-such-branch") {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 1 with only the sandbox's error", code, errOut)
+			}
+			if out != "" {
+				t.Errorf("stdout: %s", out)
+			}
+		})
+	}
+}

@@ -124,6 +124,8 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	if req.Head == "" {
 		req.Head = "HEAD"
 	}
+	// The toolchain clippy and rustfmt need is looked up while git works.
+	cargo.WarmUp()
 	// Independent git steps run at once; their errors are reported in the
 	// order the steps are listed.
 	var (
@@ -219,9 +221,13 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	if incomplete != "" {
 		notes = append(notes, incomplete)
 	}
+	// The findings' files not in the diff (off-diff findings, enclosing
+	// context) come from git in one process.
+	heads.prefetch(diagnosticPaths(diags))
 	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
 		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: built})
 	diags = append(diags, depthDiags...)
+	heads.prefetch(diagnosticPaths(depthDiags))
 
 	res := review.Build(review.Input{
 		BaseSHA: baseSHA, HeadSHA: headSHA, Diff: diff, Diagnostics: diags,
@@ -434,19 +440,59 @@ func (h *headFiles) preload(src string, paths []string) {
 	}
 }
 
+// prefetch reads the paths not cached yet with one git process, so that
+// the reads that follow (the findings' files, for their line texts and
+// suggestions) cost no process each.
+func (h *headFiles) prefetch(paths []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var want []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if _, cached := h.cache[p]; !cached && !seen[p] {
+			seen[p] = true
+			want = append(want, p)
+		}
+	}
+	h.fetchLocked(want)
+}
+
+// fetchLocked reads paths from git into the cache; a path git does not give
+// (missing, not a file, over the size cap) is cached as missing. h.mu is
+// held.
+func (h *headFiles) fetchLocked(paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	files, tooLarge, err := gitrepo.ShowFiles(h.ctx, h.dir, h.sha, paths, safefs.MaxFileSize)
+	if err != nil {
+		slog.WarnContext(h.ctx, "read head files", "paths", len(paths), "err", err)
+	}
+	for _, p := range tooLarge {
+		slog.WarnContext(h.ctx, "read head file: over the size cap, not read", "path", p, "max_bytes", safefs.MaxFileSize)
+	}
+	for _, p := range paths {
+		h.cache[p] = files[p] // nil: missing
+	}
+}
+
 func (h *headFiles) read(p string) ([]byte, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if b, ok := h.cache[p]; ok {
-		return b, b != nil
+	if _, ok := h.cache[p]; !ok {
+		h.fetchLocked([]string{p})
 	}
-	b, ok, err := gitrepo.Show(h.ctx, h.dir, h.sha, p)
-	if err != nil {
-		slog.WarnContext(h.ctx, "read head file", "path", p, "err", err)
-	}
-	if !ok || err != nil {
-		b = nil
-	}
-	h.cache[p] = b
+	b := h.cache[p]
 	return b, b != nil
+}
+
+// diagnosticPaths lists the files the diagnostics point at.
+func diagnosticPaths(diags []review.Diagnostic) []string {
+	var out []string
+	for _, d := range diags {
+		if p, ok := d.Primary(); ok && p.Path != "" {
+			out = append(out, p.Path)
+		}
+	}
+	return out
 }

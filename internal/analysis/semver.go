@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 type libPackage struct {
 	name, lib, dir string // dir relative to the workspace root, "." for the root
 	version        string
+	features       []string // as cargo metadata lists them
 }
 
 // libMembers lists the workspace members that have a library target, from
@@ -35,10 +37,11 @@ func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPack
 	}
 	var meta struct {
 		Packages []struct {
-			ID           string `json:"id"`
-			Name         string `json:"name"`
-			Version      string `json:"version"`
-			ManifestPath string `json:"manifest_path"`
+			ID           string              `json:"id"`
+			Name         string              `json:"name"`
+			Version      string              `json:"version"`
+			ManifestPath string              `json:"manifest_path"`
+			Features     map[string][]string `json:"features"`
 			Targets      []struct {
 				Name string   `json:"name"`
 				Kind []string `json:"kind"`
@@ -61,7 +64,8 @@ func libMembers(ctx context.Context, dir string, copts cargo.Options) ([]libPack
 				if err != nil || !filepath.IsLocal(rel) && rel != "." {
 					break
 				}
-				out = append(out, libPackage{name: p.Name, lib: strings.ReplaceAll(t.Name, "-", "_"), dir: filepath.ToSlash(rel), version: p.Version})
+				features := slices.Sorted(maps.Keys(p.Features))
+				out = append(out, libPackage{name: p.Name, lib: strings.ReplaceAll(t.Name, "-", "_"), dir: filepath.ToSlash(rel), version: p.Version, features: features})
 				break
 			}
 		}

@@ -16,19 +16,25 @@ import (
 
 // fakeSemverChecks stands in for cargo-semver-checks, which cannot be
 // installed here: it checks the command line Symposium gives it and that
-// the base is readable at --baseline-root, then answers as the real tool
-// does. Its output is the tool's documented text format: the failure block
-// of test_outputs/integration_snapshots__cfg_conditional_compilation.snap
-// and src/check_release.rs of obi1kenobi/cargo-semver-checks (the
+// the baseline is readable, at --baseline-root (a tree) or
+// --baseline-rustdoc (rustdoc's JSON of the base), then answers as the
+// real tool does. Its output is the tool's documented text format: the
+// failure block of
+// test_outputs/integration_snapshots__cfg_conditional_compilation.snap and
+// src/check_release.rs of obi1kenobi/cargo-semver-checks (the
 // function_missing lint's name, description and "Failed in:" template as
-// in src/lints/function_missing.ron), the `--verbose` FAIL line and the
-// Summary line, exit status 1 when the version change does not cover a
-// break, 0 when it does. In mode "error" it fails as the tool does on a
-// rustdoc format it does not read (its issue #1555). (The sandbox passes
-// no environment of ours: the mode is written into the script.)
+// in src/lints/function_missing.ron, the file being the baseline's span),
+// the `--verbose` FAIL line and the Summary line, exit status 1 when the
+// version change does not cover a break, 0 when it does. `semver-checks
+// --version` prints its version. In mode "error" it fails as the tool does
+// on a rustdoc format it does not read (its issue #1555); in mode
+// "error-rustdoc" only when given a baseline file. (The sandbox passes no
+// environment of ours: the mode is written into the script.)
 const fakeSemverChecks = `#!/bin/sh
 FAKE_MODE=%s
+FAKE_VERSION=%s
 CHECK_READ_ONLY=%t
+if [ "$1" = semver-checks ] && [ "$2" = --version ]; then echo "cargo-semver-checks $FAKE_VERSION"; exit 0; fi
 [ "$1" = semver-checks ] && [ "$2" = check-release ] || { echo "error: unexpected arguments: $*" >&2; exit 2; }
 shift 2
 while [ $# -gt 0 ]; do
@@ -36,6 +42,7 @@ while [ $# -gt 0 ]; do
     --manifest-path) manifest=$2; shift ;;
     --package) pkg=$2; shift ;;
     --baseline-root) base=$2; shift ;;
+    --baseline-rustdoc) baseline_json=$2; shift ;;
     --color=never|--verbose) ;;
     *) echo "error: unexpected argument '$1' found" >&2; exit 2 ;;
   esac
@@ -43,8 +50,23 @@ while [ $# -gt 0 ]; do
 done
 head=$(dirname "$manifest")
 [ "$CARGO_NET_OFFLINE" = true ] || { echo "error: not offline" >&2; exit 2; }
-[ -r "$base/src/lib.rs" ] || { echo "error: the baseline root $base is not readable" >&2; exit 2; }
-if $CHECK_READ_ONLY && touch "$base/probe" 2>/dev/null; then echo "error: the baseline root is writable" >&2; exit 2; fi
+if [ -n "$base" ] && [ -n "$baseline_json" ]; then echo "error: two baselines" >&2; exit 2; fi
+base_has_old=false
+if [ -n "$baseline_json" ]; then
+  [ -r "$baseline_json" ] || { echo "error: the baseline rustdoc $baseline_json is not readable" >&2; exit 2; }
+  if $CHECK_READ_ONLY && (: >> "$baseline_json") 2>/dev/null; then echo "error: the baseline rustdoc is writable" >&2; exit 2; fi
+  if [ "$FAKE_MODE" = error-rustdoc ]; then
+    echo "error: unsupported rustdoc format v99 for file: $baseline_json" >&2
+    exit 1
+  fi
+  grep -q '"name":"old_api"' "$baseline_json" && base_has_old=true
+  base_file=$(grep -o '"filename":"[^"]*lib.rs"' "$baseline_json" | head -n 1 | sed 's/^"filename":"//; s/"$//')
+else
+  [ -r "$base/src/lib.rs" ] || { echo "error: the baseline root $base is not readable" >&2; exit 2; }
+  if $CHECK_READ_ONLY && touch "$base/probe" 2>/dev/null; then echo "error: the baseline root is writable" >&2; exit 2; fi
+  grep -q old_api "$base/src/lib.rs" && base_has_old=true
+  base_file=$base/src/lib.rs
+fi
 if [ "$FAKE_MODE" = error ]; then
   echo "     Parsing $pkg v0.1.0 (current)" >&2
   echo "error: unsupported rustdoc format v57 for file: $head/target/doc/$pkg.json" >&2
@@ -52,7 +74,7 @@ if [ "$FAKE_MODE" = error ]; then
   exit 1
 fi
 echo "    Checking $pkg v0.1.0 -> v0.1.0 (no change)" >&2
-if grep -q old_api "$base/src/lib.rs" && ! grep -q old_api "$head/src/lib.rs" && ! grep -q '^version = "0.2.0"' "$head/Cargo.toml"; then
+if $base_has_old && ! grep -q old_api "$head/src/lib.rs" && ! grep -q '^version = "0.2.0"' "$head/Cargo.toml"; then
   cat <<EOF
 --- failure function_missing: pub fn removed or renamed ---
 
@@ -62,7 +84,7 @@ A publicly-visible function cannot be imported by its prior path. A ` + "`pub us
        impl: https://github.com/obi1kenobi/cargo-semver-checks/tree/v0.43.0/src/lints/function_missing.ron
 
 Failed in:
-  function ${pkg}::old_api, previously in file $base/src/lib.rs:1
+  function ${pkg}::old_api, previously in file $base_file:1
 EOF
   echo "        FAIL [   0.001s]       major        function_missing" >&2
   echo "     Checked [   0.010s] 152 checks: 151 pass, 1 fail, 0 warn, 0 skip" >&2
@@ -74,13 +96,19 @@ echo "     Summary no semver update required" >&2
 exit 0
 `
 
-// installFakeSemverChecks puts the fake first on the PATH. Under
-// bubblewrap it also checks that it cannot write the base.
+// installFakeSemverChecks puts the fake, of version 0.43.0, first on the
+// PATH. Under bubblewrap it also checks that it cannot write the base.
 func installFakeSemverChecks(t *testing.T, mode string) {
+	t.Helper()
+	installFakeSemverChecksVersion(t, mode, "0.43.0")
+}
+
+// installFakeSemverChecksVersion installs the fake of that version.
+func installFakeSemverChecksVersion(t *testing.T, mode, version string) {
 	t.Helper()
 	dir := t.TempDir()
 	_, err := exec.LookPath("bwrap")
-	script := fmt.Sprintf(fakeSemverChecks, mode, err == nil)
+	script := fmt.Sprintf(fakeSemverChecks, mode, version, err == nil)
 	if err := os.WriteFile(filepath.Join(dir, cargo.SemverChecksName), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@
 //	cargo/<repo id>/          CARGO_HOME: registry and git dependency cache
 //	target/<repo id>-<pr>/    CARGO_TARGET_DIR of one pull request
 //	src/<repo id>-<pr>/       the exported head of one pull request
-//	target/<repo id>-<pr>.semver-cache/  base APIs of the semver check
+//	target/<repo id>-<pr>.semver-cache/  base APIs and base rustdoc JSON of the semver check
 //
 // A closed pull request's dirs are removed (Cleaner); beyond the budget the
 // least recently used pull requests' dirs are (Budget.Sweep).
@@ -63,9 +63,10 @@ func (d Dirs) Make() error {
 }
 
 // SemverCache returns the directory beside target where the semver check
-// keeps base revisions' public APIs: beside the target dir rather than in
-// it, because the sandbox can write the target dir and a pull request must
-// not plant the base API another review reads.
+// keeps base revisions' public APIs and the base rustdoc JSON given to
+// cargo-semver-checks: beside the target dir rather than in it, because the
+// sandbox can write the target dir and a pull request must not plant the
+// base API another review reads.
 func SemverCache(target string) string {
 	return filepath.Clean(target) + ".semver-cache"
 }

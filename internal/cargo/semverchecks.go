@@ -2,6 +2,7 @@ package cargo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,17 +49,25 @@ func resolved(p string) string {
 	return p
 }
 
+// SemverBase is the baseline of a cargo-semver-checks run: Rustdoc, a
+// rustdoc JSON file of the base package (`--baseline-rustdoc`, see
+// SemverBaselineRustdoc), or else Root, the exported base workspace
+// (`--baseline-root`), which the tool documents itself.
+type SemverBase struct {
+	Root, Rustdoc string
+}
+
 // SemverChecks runs `cargo-semver-checks semver-checks check-release` on
-// package pkg of the workspace in dir against the same package in
-// baseDir (--baseline-root), in the sandbox without network and offline
-// (the tool's own `cargo update` of its placeholder project resolves from
-// the fetched registry cache), with the checkout's pinned toolchain: the
-// tool documents both trees itself with RUSTC_BOOTSTRAP, so no nightly is
-// needed. Build scripts of both trees run, as for clippy. baseDir and the
-// tool are mounted read-only. The output is returned as the tool printed
-// it, for semvercheck.ParseToolOutput; a non-zero exit is not an error.
-func SemverChecks(ctx context.Context, tool, dir, baseDir, pkg string, opts Options) (sandbox.Result, error) {
-	cmd, err := semverChecksCommand(tool, dir, baseDir, pkg, opts)
+// package pkg of the workspace in dir against base, in the sandbox without
+// network and offline (the tool's own `cargo update` of its placeholder
+// project resolves from the fetched registry cache), with the checkout's
+// pinned toolchain: the tool documents the trees itself with
+// RUSTC_BOOTSTRAP, so no nightly is needed. Build scripts run, as for
+// clippy. The base (tree or JSON file) and the tool are mounted read-only.
+// The output is returned as the tool printed it, for
+// semvercheck.ParseToolOutput; a non-zero exit is not an error.
+func SemverChecks(ctx context.Context, tool, dir string, base SemverBase, pkg string, opts Options) (sandbox.Result, error) {
+	cmd, err := semverChecksCommand(tool, dir, base, pkg, opts)
 	if err != nil {
 		return sandbox.Result{}, err
 	}
@@ -81,14 +90,21 @@ func SemverChecks(ctx context.Context, tool, dir, baseDir, pkg string, opts Opti
 }
 
 // semverChecksCommand builds the sandboxed command of SemverChecks.
-func semverChecksCommand(tool, dir, baseDir, pkg string, opts Options) (sandbox.Command, error) {
+func semverChecksCommand(tool, dir string, base SemverBase, pkg string, opts Options) (sandbox.Command, error) {
 	if !filepath.IsAbs(tool) {
 		return sandbox.Command{}, fmt.Errorf("cargo-semver-checks: %q is not an absolute path", tool)
 	}
 	if !validPackageName(pkg) {
 		return sandbox.Command{}, fmt.Errorf("cargo-semver-checks: bad package name %q", pkg)
 	}
-	base, err := filepath.Abs(baseDir)
+	flag, path := "--baseline-root", base.Root
+	if base.Rustdoc != "" {
+		flag, path = "--baseline-rustdoc", base.Rustdoc
+	}
+	if path == "" {
+		return sandbox.Command{}, errors.New("cargo-semver-checks: no baseline")
+	}
+	path, err := filepath.Abs(path)
 	if err != nil {
 		return sandbox.Command{}, fmt.Errorf("cargo-semver-checks: %w", err)
 	}
@@ -99,7 +115,7 @@ func semverChecksCommand(tool, dir, baseDir, pkg string, opts Options) (sandbox.
 	args := []string{tool, "semver-checks", "check-release",
 		"--manifest-path", filepath.Join(abs, "Cargo.toml"),
 		"--package", pkg,
-		"--baseline-root", base,
+		flag, path,
 		"--color=never", "--verbose"}
 	cmd, err := command(dir, opts, args, false)
 	if err != nil {
@@ -107,7 +123,7 @@ func semverChecksCommand(tool, dir, baseDir, pkg string, opts Options) (sandbox.
 	}
 	// Cargo, run by the tool, must not try the network it does not have.
 	cmd.Env = append(cmd.Env, "CARGO_NET_OFFLINE=true")
-	cmd.ReadOnly = append(cmd.ReadOnly, base, tool)
+	cmd.ReadOnly = append(cmd.ReadOnly, path, tool)
 	return cmd, nil
 }
 

@@ -87,6 +87,19 @@ func namedToolchain(ch string) (toolchain, error) {
 	return toolchain{}, fmt.Errorf("the %s toolchain is not installed", ch)
 }
 
+// WarmUp starts resolving, in the background, what the process's first
+// cargo command would otherwise resolve on its way (the worker's toolchain:
+// `rustc --print sysroot`, through rustup's proxy), so that it overlaps the
+// caller's other work. It is cheap once the toolchain is known.
+func WarmUp() {
+	toolchainsMu.Lock()
+	known := defaultToolchain != nil
+	toolchainsMu.Unlock()
+	if !known {
+		go func() { _, _ = workerToolchain() }()
+	}
+}
+
 // workerToolchain resolves, once, the toolchain rustup (or the PATH) gives
 // this process outside any checkout: RUSTUP_TOOLCHAIN if the operator set
 // it, else rustup's default.

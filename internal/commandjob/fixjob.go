@@ -31,14 +31,14 @@ func (j *job) fix(ctx context.Context) error {
 	}
 	defer unlock()
 	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			// Another push (or the previous command's commit) moved the head.
-			pr, err := j.repo.PullRequest(ctx, j.p.PRNumber)
-			if err != nil {
-				return err
-			}
-			j.pr = pr
+		// Read the head under the lock: a fix that ran while this one
+		// waited (or a push during the previous attempt) moved it, and
+		// fixing the head read before the lock would redo that fix.
+		pr, err := j.repo.PullRequest(ctx, j.p.PRNumber)
+		if err != nil {
+			return err
 		}
+		j.pr = pr
 		moved, err := j.fixOnce(ctx)
 		if err != nil {
 			return err

@@ -104,6 +104,10 @@ type CheckRunResult struct {
 	// Text is optional longer markdown.
 	Text        string
 	Annotations []*github.CheckRunAnnotation
+	// AnnotationsPosted is how many of Annotations the check run already
+	// holds, from an earlier attempt that failed before completing it
+	// (its output.annotations_count); they are not sent again.
+	AnnotationsPosted int
 	// Actions are buttons (at most three), such as "Apply fixes".
 	Actions []*github.CheckRunAction
 }
@@ -153,14 +157,18 @@ func (res CheckRunResult) validate() error {
 	return nil
 }
 
-// CompleteCheckRun completes a check run. The first request carries the
-// conclusion, the output, the actions and up to 50 annotations; the rest of
-// the annotations follow 50 per request, as GitHub appends them.
+// CompleteCheckRun completes a check run with the fewest requests GitHub
+// allows: the annotations go 50 per PATCH (GitHub appends them) and the
+// last PATCH — the only one with at most 50 annotations — also carries the
+// conclusion, the actions and the completion time, so the run turns
+// completed once every annotation is on it. The first res.AnnotationsPosted
+// annotations, which an earlier attempt left on the run, are not sent again.
 func (r Repo) CompleteCheckRun(ctx context.Context, checkRunID int64, res CheckRunResult) error {
 	if err := res.validate(); err != nil {
 		return fmt.Errorf("complete check run %d on %s: %w", checkRunID, r.FullName(), err)
 	}
-	batches := batchAnnotations(neutralised(res.Annotations))
+	pending := res.Annotations[min(max(res.AnnotationsPosted, 0), len(res.Annotations)):]
+	batches := batchAnnotations(neutralised(pending))
 	title := review.EscapePlain(res.Title)
 	output := func(batch []*github.CheckRunAnnotation) *github.CheckRunOutput {
 		out := &github.CheckRunOutput{Title: ptr(title), Summary: ptr(res.Summary), Annotations: batch}
@@ -169,23 +177,24 @@ func (r Repo) CompleteCheckRun(ctx context.Context, checkRunID int64, res CheckR
 		}
 		return out
 	}
-	first := github.UpdateCheckRunOptions{
+	last := len(batches) - 1
+	for i, batch := range batches[:last] {
+		opts := github.UpdateCheckRunOptions{Name: CheckRunName, Output: output(batch)}
+		if _, _, err := r.Client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, checkRunID, opts); err != nil {
+			return fmt.Errorf("add annotations batch %d/%d to check run %d on %s: %w",
+				i+1, len(batches), checkRunID, r.FullName(), err)
+		}
+	}
+	final := github.UpdateCheckRunOptions{
 		Name:        CheckRunName,
 		Status:      ptr("completed"),
 		Conclusion:  ptr(res.Conclusion),
 		CompletedAt: &github.Timestamp{Time: time.Now()},
-		Output:      output(batches[0]),
+		Output:      output(batches[last]),
 		Actions:     res.Actions,
 	}
-	if _, _, err := r.Client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, checkRunID, first); err != nil {
+	if _, _, err := r.Client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, checkRunID, final); err != nil {
 		return fmt.Errorf("complete check run %d on %s: %w", checkRunID, r.FullName(), err)
-	}
-	for i, batch := range batches[1:] {
-		opts := github.UpdateCheckRunOptions{Name: CheckRunName, Output: output(batch)}
-		if _, _, err := r.Client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, checkRunID, opts); err != nil {
-			return fmt.Errorf("add annotations batch %d/%d to check run %d on %s: %w",
-				i+2, len(batches), checkRunID, r.FullName(), err)
-		}
 	}
 	return nil
 }

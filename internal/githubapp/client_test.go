@@ -348,16 +348,21 @@ func TestStartCheckRunReusesByExternalID(t *testing.T) {
 
 func TestCompleteCheckRunBatchesAnnotations(t *testing.T) {
 	tests := []struct {
-		annotations int
-		wantPatches []int // annotations per PATCH
+		annotations, posted int
+		wantPatches         []int // annotations per PATCH
+		wantFirstLine       int   // the first annotation sent
 	}{
-		{0, []int{0}},
-		{50, []int{50}},
-		{51, []int{50, 1}},
-		{120, []int{50, 50, 20}},
+		{0, 0, []int{0}, 0},
+		{50, 0, []int{50}, 1},
+		{51, 0, []int{50, 1}, 1},
+		{120, 0, []int{50, 50, 20}, 1},
+		// A retry after the first batch went: the rest only.
+		{120, 50, []int{50, 20}, 51},
+		{120, 120, []int{0}, 0},
+		{10, 500, []int{0}, 0},
 	}
 	for _, tc := range tests {
-		t.Run(strconv.Itoa(tc.annotations), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d-posted-%d", tc.annotations, tc.posted), func(t *testing.T) {
 			g := newMiniGitHub(t)
 			repo := testRepo(t, g, nil)
 			var anns []*github.CheckRunAnnotation
@@ -368,7 +373,7 @@ func TestCompleteCheckRunBatchesAnnotations(t *testing.T) {
 				})
 			}
 			err := repo.CompleteCheckRun(context.Background(), 100, CheckRunResult{
-				Conclusion: "neutral", Title: "3 findings", Summary: "summary", Annotations: anns,
+				Conclusion: "neutral", Title: "3 findings", Summary: "summary", Annotations: anns, AnnotationsPosted: tc.posted,
 				Actions: []*github.CheckRunAction{{Label: "Apply fixes", Description: "Push a commit with the fixes", Identifier: "apply_fixes"}},
 			})
 			if err != nil {
@@ -383,13 +388,20 @@ func TestCompleteCheckRunBatchesAnnotations(t *testing.T) {
 				if len(anns) != tc.wantPatches[i] {
 					t.Errorf("PATCH %d has %d annotations, want %d", i, len(anns), tc.wantPatches[i])
 				}
+				if i == 0 && len(anns) > 0 {
+					if line := anns[0].(map[string]any)["start_line"]; line != float64(tc.wantFirstLine) {
+						t.Errorf("first annotation sent is line %v, want %d", line, tc.wantFirstLine)
+					}
+				}
 				if out["title"] != "3 findings" || out["summary"] != "summary" {
 					t.Errorf("PATCH %d output = %v", i, out)
 				}
+				last := i == len(g.patches)-1
 				_, hasConclusion := p["conclusion"]
 				_, hasActions := p["actions"]
-				if (i == 0) != hasConclusion || (i == 0) != hasActions {
-					t.Errorf("PATCH %d: conclusion %v, actions %v; want them only on the first", i, hasConclusion, hasActions)
+				_, hasStatus := p["status"]
+				if last != hasConclusion || last != hasActions || last != hasStatus {
+					t.Errorf("PATCH %d: conclusion %v, actions %v, status %v; want them only on the last", i, hasConclusion, hasActions, hasStatus)
 				}
 			}
 		})

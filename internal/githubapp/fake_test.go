@@ -192,3 +192,74 @@ func TestAgainstFakeGitHub(t *testing.T) {
 		t.Fatal("unexpected rate limit error")
 	}
 }
+
+// TestCompleteCheckRunResumes checks that a completion cut off after a
+// batch of annotations leaves the run in progress, and that the next
+// attempt, told what the run holds, sends only the rest.
+func TestCompleteCheckRunResumes(t *testing.T) {
+	ctx := context.Background()
+	built, err := githubfake.BuildRepo(ctx, filepath.Join(t.TempDir(), "hello.git"), githubfake.RepoSpec{
+		Base: map[string]string{"src/lib.rs": lines(10, nil)},
+		Head: map[string]string{"src/lib.rs": lines(10, map[int]string{3: "changed"})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := githubfake.New(githubfake.Options{Conformance: conformance.For(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	if err := fake.AddRepo("octo-org", "hello", built.BareDir); err != nil {
+		t.Fatal(err)
+	}
+	cc, err := githubapp.NewClientCreator(githubapp.Config{
+		AppID: fake.AppID(), PrivateKey: fake.PrivateKeyPEM(), BaseURL: fake.APIURL(),
+		Transport: githubapp.TransportOptions{WriteInterval: time.Millisecond, RetryBase: time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := cc.InstallationClient(fake.InstallationID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := githubapp.Repo{Client: client, Owner: "octo-org", Name: "hello"}
+	run, err := repo.StartCheckRun(ctx, built.HeadSHA, "task-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anns []*github.CheckRunAnnotation
+	for i := range 70 {
+		anns = append(anns, &github.CheckRunAnnotation{Path: github.String("src/lib.rs"), StartLine: github.Int(i%10 + 1), EndLine: github.Int(i%10 + 1),
+			AnnotationLevel: github.String("warning"), Message: github.String(fmt.Sprintf("finding %d", i))})
+	}
+	res := githubapp.CheckRunResult{Conclusion: "neutral", Title: "70 findings", Summary: "s", Annotations: anns}
+
+	// The completing PATCH (the second) is refused for good.
+	fake.InjectFault(githubfake.Match{Method: "PATCH", PathRegexp: `/check-runs/\d+$`}, githubfake.Fault{Times: 1}) // served
+	fake.InjectFault(githubfake.Match{Method: "PATCH", PathRegexp: `/check-runs/\d+$`}, githubfake.Fault{Status: 422, Times: 1})
+	if err := repo.CompleteCheckRun(ctx, run.GetID(), res); err == nil {
+		t.Fatal("a refused completion succeeded")
+	}
+	again, err := repo.StartCheckRun(ctx, built.HeadSHA, "task-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.GetStatus() != "in_progress" || again.GetOutput().GetAnnotationsCount() != 50 {
+		t.Fatalf("after the cut: status %q with %d annotations, want in_progress with 50", again.GetStatus(), again.GetOutput().GetAnnotationsCount())
+	}
+	res.AnnotationsPosted = again.GetOutput().GetAnnotationsCount()
+	if err := repo.CompleteCheckRun(ctx, run.GetID(), res); err != nil {
+		t.Fatal(err)
+	}
+	got := fake.Annotations("octo-org/hello", run.GetID())
+	if len(got) != 70 {
+		t.Fatalf("%d annotations, want 70", len(got))
+	}
+	for i, a := range got {
+		if want := fmt.Sprintf("finding %d", i); a.GetMessage() != want {
+			t.Errorf("annotation %d is %q, want %q", i, a.GetMessage(), want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package githubapp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,12 +133,53 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func isMutating(method string) bool {
+// isWrite tells whether a request creates or changes content, which GitHub
+// asks clients to space by a second: POST, PATCH, PUT and DELETE — but a
+// GraphQL POST whose document is a query only reads (GitHub's secondary
+// limits count it as one point, like a GET), so it is not paced. A GraphQL
+// body that cannot be read as a query counts as a write.
+func isWrite(method, path string, body []byte) bool {
 	switch method {
-	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+	case http.MethodPatch, http.MethodPut, http.MethodDelete:
 		return true
+	case http.MethodPost:
+		return !(resourceOf(path) == "graphql" && isGraphQLQuery(body))
 	}
 	return false
+}
+
+// isGraphQLQuery tells whether a GraphQL request body holds a query
+// operation (`query …` or the shorthand `{ … }`) and no mutation.
+func isGraphQLQuery(body []byte) bool {
+	var req struct {
+		Query string `json:"query"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return false
+	}
+	doc := req.Query
+	for {
+		doc = strings.TrimLeft(doc, " \t\r\n,\ufeff")
+		if !strings.HasPrefix(doc, "#") {
+			break
+		}
+		_, doc, _ = strings.Cut(doc, "\n")
+	}
+	if !strings.HasPrefix(doc, "{") && !(strings.HasPrefix(doc, "query") && !isNameChar(doc, len("query"))) {
+		return false
+	}
+	// One operation per request here; a document that also names a
+	// mutation or subscription is a write.
+	return !strings.Contains(doc, "mutation") && !strings.Contains(doc, "subscription")
+}
+
+// isNameChar tells whether s[i] continues a GraphQL name.
+func isNameChar(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // resourceOf guesses the rate-limit resource a request counts against.
@@ -146,7 +188,7 @@ func resourceOf(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/search/"):
 		return "search"
-	case strings.HasPrefix(path, "/graphql"):
+	case path == "/graphql" || path == "/api/graphql":
 		return "graphql"
 	}
 	return "core"
@@ -160,6 +202,7 @@ func (t *resilientTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, err
 	}
 	resource := resourceOf(req.URL.Path)
+	write := isWrite(req.Method, req.URL.Path, body)
 	failures, secondary := 0, 0
 	for attempt := 1; ; attempt++ {
 		if err := t.waitPrimary(ctx, req, resource); err != nil {
@@ -171,7 +214,7 @@ func (t *resilientTransport) RoundTrip(req *http.Request) (*http.Response, error
 			try.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 			try.ContentLength = int64(len(body))
 		}
-		resp, err := t.send(ctx, try)
+		resp, err := t.send(ctx, try, write)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			closeBody(resp)
 			return nil, ctxErr
@@ -234,10 +277,10 @@ func (t *resilientTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 }
 
-// send runs one attempt; content-creating requests go one at a time per
+// send runs one attempt; writes (see isWrite) go one at a time per
 // installation, spaced by WriteInterval.
-func (t *resilientTransport) send(ctx context.Context, req *http.Request) (*http.Response, error) {
-	if !isMutating(req.Method) {
+func (t *resilientTransport) send(ctx context.Context, req *http.Request, write bool) (*http.Response, error) {
+	if !write {
 		return t.next.RoundTrip(req)
 	}
 	select {

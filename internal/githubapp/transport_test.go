@@ -2,6 +2,7 @@ package githubapp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -333,5 +334,62 @@ func TestRouteTemplate(t *testing.T) {
 		if got := routeTemplate(in); got != want {
 			t.Errorf("routeTemplate(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestIsWrite(t *testing.T) {
+	q := func(doc string) []byte {
+		b, _ := json.Marshal(map[string]any{"query": doc, "variables": map[string]any{}})
+		return b
+	}
+	tests := []struct {
+		name, method, path string
+		body               []byte
+		want               bool
+	}{
+		{"GET", "GET", "/repos/o/r/pulls/1", nil, false},
+		{"REST POST", "POST", "/repos/o/r/check-runs", []byte(`{"name":"x"}`), true},
+		{"PATCH", "PATCH", "/repos/o/r/check-runs/1", nil, true},
+		{"PUT", "PUT", "/repos/o/r/contents/x", nil, true},
+		{"DELETE", "DELETE", "/repos/o/r/git/refs/x", nil, true},
+		{"GraphQL named query", "POST", "/graphql", q("query ReviewThreads($n: Int!) { repository { id } }"), false},
+		{"GraphQL query on GHES", "POST", "/api/graphql", q("\n  # threads\n  query { viewer { login } }"), false},
+		{"GraphQL shorthand query", "POST", "/graphql", q("{ viewer { login } }"), false},
+		{"GraphQL mutation", "POST", "/graphql", q("mutation Resolve($id: ID!) { resolveReviewThread(input: {threadId: $id}) { thread { id } } }"), true},
+		{"GraphQL query then mutation", "POST", "/graphql", q("query A { viewer { login } } mutation B { x }"), true},
+		{"GraphQL name starting with query", "POST", "/graphql", q("queryish { x }"), true},
+		{"GraphQL subscription", "POST", "/graphql", q("subscription { x }"), true},
+		{"GraphQL body not JSON", "POST", "/graphql", []byte("query { x }"), true},
+		{"query-like body on REST", "POST", "/repos/o/r/issues", q("query { x }"), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isWrite(tc.method, tc.path, tc.body); got != tc.want {
+				t.Errorf("isWrite = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestResilientTransportDoesNotPaceGraphQLQueries(t *testing.T) {
+	wire := &fakeWire{}
+	tr, clock := newTestTransport(wire, TransportOptions{WriteInterval: 3 * time.Second})
+	send := func(method, path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "https://api.github.com"+path, strings.NewReader(body))
+		if _, err := tr.RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("POST", "/repos/o/r/check-runs", `{}`)
+	send("POST", "/graphql", `{"query":"query Threads { viewer { login } }"}`)
+	if len(clock.sleeps) != 0 {
+		t.Fatalf("a GraphQL query waited %v after a write", clock.sleeps)
+	}
+	send("POST", "/repos/o/r/pulls/1/reviews", `{}`)
+	send("POST", "/graphql", `{"query":"mutation M { resolveReviewThread(input: {threadId: \"x\"}) { thread { id } } }"}`)
+	want := []time.Duration{3 * time.Second, 3 * time.Second}
+	if len(clock.sleeps) != len(want) || clock.sleeps[0] != want[0] || clock.sleeps[1] != want[1] {
+		t.Errorf("sleeps = %v, want %v: the review and the mutation are paced writes", clock.sleeps, want)
 	}
 }

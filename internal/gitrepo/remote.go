@@ -44,6 +44,12 @@ type FetchOptions struct {
 	// configuration): their contents are downloaded now, while the token is
 	// at hand, because the mirror is partial. Missing paths are skipped.
 	BaseFiles []string
+	// NoCheckout leaves the work tree's files unwritten, for callers that
+	// read the revisions through git only (the review exports the head
+	// itself): Dir is then a worktree at HeadSHA with no files. What such a
+	// caller reads — the head's whole tree, the changed files at the merge
+	// base and at the base, BaseFiles — is downloaded in one request.
+	NoCheckout bool
 }
 
 // PullCheckout is a pull request head checked out in a work directory.
@@ -162,6 +168,17 @@ func (co *PullCheckout) fetch(ctx context.Context, env []string, opts FetchOptio
 	if err := os.MkdirAll(filepath.Dir(co.Dir), 0o755); err != nil {
 		return fmt.Errorf("create work dir parent: %w", err)
 	}
+	for _, p := range opts.BaseFiles {
+		if strings.HasPrefix(p, "-") || strings.ContainsAny(p, "\x00\n") {
+			return fmt.Errorf("base file %q is not a valid path", p)
+		}
+	}
+	if opts.NoCheckout {
+		if _, err := remoteGit(ctx, co.cache, nil, "worktree", "add", "--quiet", "--detach", "--no-checkout", co.Dir, co.HeadSHA); err != nil {
+			return err
+		}
+		return co.prefetchBlobs(ctx, env, opts.BaseFiles)
+	}
 	if _, err := remoteGit(ctx, co.cache, env, "worktree", "add", "--quiet", "--detach", co.Dir, co.HeadSHA); err != nil {
 		return err
 	}
@@ -171,9 +188,6 @@ func (co *PullCheckout) fetch(ctx context.Context, env []string, opts FetchOptio
 		return err
 	}
 	for _, p := range opts.BaseFiles {
-		if strings.HasPrefix(p, "-") || strings.ContainsAny(p, "\x00\n") {
-			return fmt.Errorf("base file %q is not a valid path", p)
-		}
 		listed, err := remoteGit(ctx, co.cache, nil, "ls-tree", "--name-only", co.BaseSHA, "--", p)
 		if err != nil {
 			return err

@@ -313,3 +313,76 @@ func TestFetchPullRequestBaseFiles(t *testing.T) {
 		t.Errorf("Show of a missing base file = %v, %v; want not found", ok, err)
 	}
 }
+
+func TestFetchPullRequestNoCheckout(t *testing.T) {
+	gs := newGitServer(t)
+	repo := newTestRepo(t, gs)
+	ctx := context.Background()
+	tmp := t.TempDir()
+	connections := func() int {
+		gs.mu.Lock()
+		defer gs.mu.Unlock()
+		n := 0
+		for _, u := range gs.urls {
+			if strings.Contains(u, "/info/refs") {
+				n++
+			}
+		}
+		return n
+	}
+	co, err := FetchPullRequest(ctx, FetchOptions{
+		URL: repo.url, Token: testToken, PR: 1, BaseRef: "main", HeadSHA: repo.head,
+		CacheDir: filepath.Join(tmp, "cache"), WorkDir: filepath.Join(tmp, "task"),
+		BaseFiles: []string{"README.md", ".github/symposium.toml"}, NoCheckout: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer co.Remove(ctx)
+	// One fetch of the refs, one of every blob the review reads.
+	if n := connections(); n != 2 {
+		t.Errorf("%d fetches, want 2 (refs, then the blobs in one go)", n)
+	}
+	if _, err := os.Lstat(filepath.Join(co.Dir, "src", "lib.rs")); err == nil {
+		t.Error("the work tree's files were written")
+	}
+	if got := strings.TrimSpace(runGit(t, co.Dir, "rev-parse", "HEAD")); got != repo.head {
+		t.Errorf("the worktree is at %s, want the head %s", got, repo.head)
+	}
+	// Everything a review reads is local now: git has no token from here
+	// on, and a blob it lacked would be a request to the server.
+	before := len(gs.urls)
+	reads := []struct {
+		rev   string
+		files map[string]string
+	}{
+		{repo.head, map[string]string{"src/lib.rs": "pub fn a() {}\npub fn b() {}\n", "README.md": "hello\n"}},
+		{co.MergeBase, map[string]string{"src/lib.rs": "pub fn a() {}\n"}},
+		{co.BaseSHA, map[string]string{"src/lib.rs": "pub fn a() {}\n", "README.md": "hello again\n"}},
+	}
+	for _, r := range reads {
+		var paths []string
+		for p := range r.files {
+			paths = append(paths, p)
+		}
+		got, _, err := ShowFiles(ctx, co.Dir, r.rev, paths, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, want := range r.files {
+			if string(got[p]) != want {
+				t.Errorf("%s at %.8s = %q, want %q", p, r.rev, got[p], want)
+			}
+		}
+	}
+	if _, _, err := PullRequestDiff(ctx, co.Dir, co.BaseSHA, co.HeadSHA); err != nil {
+		t.Fatal(err)
+	}
+	if err := ExportTree(ctx, co.Dir, co.HeadSHA, filepath.Join(tmp, "export")); err != nil {
+		t.Fatal(err)
+	}
+	if len(gs.urls) != before {
+		t.Errorf("reading the review's files made %d requests: %q", len(gs.urls)-before, gs.urls[before:])
+	}
+	assertNoToken(t, filepath.Join(tmp, "cache"))
+}

@@ -17,7 +17,9 @@ const FixActionID = "fix"
 // publish posts what the review found that is not on the pull request yet,
 // resolves the bot's threads whose findings are all gone (unless someone
 // replied in them), then completes the check run, whose summary lists what
-// this push fixed. It posts nothing when the head moved.
+// this push fixed: the review comes first, the check run's annotations
+// after it (50 a request, the last request completing the run). It posts
+// nothing when the head moved.
 func (j *job) publish(ctx context.Context, res review.Result) error {
 	bot, err := j.r.opts.Clients.BotLogin(ctx)
 	if err != nil {
@@ -66,6 +68,9 @@ func (j *job) publish(ctx context.Context, res review.Result) error {
 
 	j.resolveThreads(ctx, &plan)
 	result := checkRunResult(res, withLifecycleNote(summary, plan), reviewURL, len(fresh), len(repeated), j.r.opts.Conclusions)
+	// An earlier attempt may have added some batches of annotations before
+	// failing; the same review gives them in the same order.
+	result.AnnotationsPosted = j.run.GetOutput().GetAnnotationsCount()
 	if err := j.repo.CompleteCheckRun(ctx, j.run.GetID(), result); err != nil {
 		return err
 	}

@@ -287,6 +287,9 @@ func (j *job) analyse(ctx context.Context, pr *github.PullRequest) (review.Resul
 		HeadSHA: j.p.PR.HeadSHA, CacheDir: filepath.Join(j.r.opts.DataDir, "git"),
 		WorkDir:   filepath.Join(tmp, "checkout"),
 		BaseFiles: []string{config.RepoConfigPath},
+		// The analysis reads through git and exports the head itself: the
+		// blobs it reads come in one request, no work tree is written.
+		NoCheckout: true,
 	})
 	endCheckout()
 	if err != nil {

@@ -60,9 +60,14 @@ func marker() string {
 }
 
 // forkBomb starts 100 sleeping processes and then waits for them.
+// forkBomb starts 100 sleeps marked m. It runs under bash, which retries
+// a fork the limit refuses until the timeout, so the processes that did
+// start stay up for peakProcesses to count; dash exits at the first
+// refused fork, and a fast machine then ends the whole bomb before the
+// first sample.
 func forkBomb(m string) Command {
 	return Command{
-		Args:    []string{"sh", "-c", `i=0; while [ $i -lt 100 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
+		Args:    []string{"bash", "-c", `i=0; while [ $i -lt 100 ]; do sleep ` + m + ` & i=$((i+1)); done 2>/dev/null; wait`},
 		Timeout: 2 * time.Second,
 	}
 }
