@@ -226,6 +226,12 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	heads.prefetch(diagnosticPaths(diags))
 	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
 		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: built})
+	// The depth checks quote tools' errors (cargo-semver-checks, rustdoc)
+	// in notes and findings: no worker path may be posted.
+	cargo.RedactDiagnostics(depthDiags, src, copts)
+	for i, n := range depth.Notes {
+		depth.Notes[i] = cargo.RedactText(n, src, copts)
+	}
 	diags = append(diags, depthDiags...)
 	heads.prefetch(diagnosticPaths(depthDiags))
 

@@ -1,6 +1,7 @@
 package cargo
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,6 +22,8 @@ import (
 //	<fetch>       Options.FetchDir, when it is not inside the cargo home
 //	<toolchain>   the toolchain's sysroot
 //	<rustup>      RUSTUP_HOME
+//	<tmp>         the temporary dir (other paths in it: a base exported
+//	              for a comparison, a checkout's copy)
 //
 // Replacement is literal (a path may hold any byte) and stops at a path
 // boundary: the checkout /d/src/1-1 is not replaced inside /d/src/1-10.
@@ -32,6 +35,7 @@ const (
 	PlaceholderFetch     = "<fetch>"
 	PlaceholderToolchain = "<toolchain>"
 	PlaceholderRustup    = "<rustup>"
+	PlaceholderTemp      = "<tmp>"
 )
 
 // redactor replaces the worker's dirs in text.
@@ -69,6 +73,7 @@ func newRedactor(dir string, opts Options) *redactor {
 		}
 	}
 	r.add(rustupHome(), PlaceholderRustup)
+	r.add(os.TempDir(), PlaceholderTemp)
 	// A path the pull request wrote that leaves the checkout ("../x")
 	// comes back absolute: it is made relative again, but for top-level
 	// dirs such as /tmp.
@@ -246,4 +251,17 @@ func RedactDir(text, dir, placeholder string) string {
 	r := &redactor{}
 	r.add(dir, placeholder)
 	return r.text(text)
+}
+
+// RedactText returns text with the worker's paths replaced as for a
+// command run in dir with opts: for text built elsewhere from a tool's
+// output (a depth check's note quoting an error).
+func RedactText(text, dir string, opts Options) string {
+	return newRedactor(dir, opts).text(text)
+}
+
+// RedactDiagnostics redacts ds in place as RedactText does, for
+// diagnostics built elsewhere from a tool's output.
+func RedactDiagnostics(ds []review.Diagnostic, dir string, opts Options) {
+	newRedactor(dir, opts).diagnostics(ds)
 }

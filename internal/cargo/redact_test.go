@@ -164,3 +164,21 @@ func TestClippyTextHasNoWorkerPaths(t *testing.T) {
 		})
 	}
 }
+
+// Text built elsewhere from a tool's error (a depth check's note) is
+// redacted the same way; other paths in the temporary dir become <tmp>.
+func TestRedactText(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "src")
+	opts := Options{TargetDir: filepath.Join(base, "target")}
+	note := "cargo-semver-checks failed (exit 1): error: unsupported rustdoc format for file: " + opts.TargetDir +
+		"/doc/x.json; base at " + filepath.Join(os.TempDir(), "symposium-base-1") + "/Cargo.toml"
+	want := "cargo-semver-checks failed (exit 1): error: unsupported rustdoc format for file: <target>/doc/x.json; base at <tmp>/symposium-base-1/Cargo.toml"
+	if got := RedactText(note, dir, opts); got != want {
+		t.Errorf("RedactText:\n got %q\nwant %q", got, want)
+	}
+	ds := []review.Diagnostic{{Message: "in " + dir + "/src/lib.rs"}}
+	if RedactDiagnostics(ds, dir, opts); ds[0].Message != "in src/lib.rs" {
+		t.Errorf("RedactDiagnostics: %q", ds[0].Message)
+	}
+}
