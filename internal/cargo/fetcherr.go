@@ -62,6 +62,7 @@ const (
 	FetchSource
 )
 
+// String names the kind, for logs and errors.
 func (k FetchFailure) String() string {
 	switch k {
 	case FetchManifest:
@@ -78,7 +79,9 @@ func (k FetchFailure) String() string {
 // has the worker's paths redacted (relative to the checkout, or
 // placeholders).
 type FetchError struct {
-	Kind     FetchFailure
+	// Kind is what failed, by cargo's error.
+	Kind FetchFailure
+	// ExitCode is cargo's exit status.
 	ExitCode int
 	// Stderr is cargo's output, redacted.
 	Stderr string
@@ -87,6 +90,7 @@ type FetchError struct {
 	Source string
 }
 
+// Error says cargo failed, with its redacted output's end.
 func (e *FetchError) Error() string {
 	return fmt.Sprintf("cargo fetch failed (exit %d, %s): %s", e.ExitCode, e.Kind, tail([]byte(e.Stderr)))
 }
