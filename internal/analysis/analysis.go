@@ -155,12 +155,13 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 		cfg                        = req.Config
 		warnings                   = req.ConfigWarnings
 		rawDiff                    []byte
+		mergeBase                  string
 		cfgErr, diffErr, exportErr error
 	)
 	if cfg == nil {
 		wg.Go(func() { cfg, warnings, cfgErr = LoadConfig(ctx, req.RepoDir, baseSHA) })
 	}
-	wg.Go(func() { _, rawDiff, diffErr = gitrepo.PullRequestDiff(ctx, req.RepoDir, baseSHA, headSHA) })
+	wg.Go(func() { mergeBase, rawDiff, diffErr = gitrepo.PullRequestDiff(ctx, req.RepoDir, baseSHA, headSHA) })
 	wg.Go(func() { exportErr = gitrepo.ExportTree(ctx, req.RepoDir, headSHA, src) })
 	wg.Wait()
 	if cfgErr != nil {
@@ -225,7 +226,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	// context) come from git in one process.
 	heads.prefetch(diagnosticPaths(diags))
 	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
-		copts: copts, baseSHA: baseSHA, headSHA: headSHA, analysed: built})
+		copts: copts, mergeBase: mergeBase, headSHA: headSHA, analysed: built})
 	// The depth checks quote tools' errors (cargo-semver-checks, rustdoc)
 	// in notes and findings: no worker path may be posted.
 	cargo.RedactDiagnostics(depthDiags, src, copts)

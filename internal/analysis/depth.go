@@ -17,13 +17,16 @@ import (
 
 // depthInput is what the Rust depth checks need from a review.
 type depthInput struct {
-	req              Request
-	cfg              *config.Repo
-	diff             *review.Diff
-	heads            *headFiles
-	src              string
-	copts            cargo.Options
-	baseSHA, headSHA string
+	req   Request
+	cfg   *config.Repo
+	diff  *review.Diff
+	heads *headFiles
+	src   string
+	copts cargo.Options
+	// mergeBase is the revision the diff is against (GitHub's PR diff):
+	// the depth checks compare the head with it, not with the base
+	// branch's tip, whose own later changes are not the pull request's.
+	mergeBase, headSHA string
 	// analysed is true when the head has a Cargo.toml and cargo ran.
 	analysed bool
 }
@@ -58,7 +61,7 @@ func dependencyChecks(ctx context.Context, in depthInput, depth *review.Depth) [
 	if !in.cfg.DepsReview() && !useDB && !in.cfg.MSRVCheck() || !lockChanged(in.diff) {
 		return nil
 	}
-	baseLock, _, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, "Cargo.lock")
+	baseLock, _, err := gitrepo.Show(ctx, in.req.RepoDir, in.mergeBase, "Cargo.lock")
 	if err != nil {
 		depth.Notes = append(depth.Notes, "Dependency review skipped: the base's Cargo.lock could not be read.")
 		slog.WarnContext(ctx, "dependency review", "err", err)

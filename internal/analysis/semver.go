@@ -224,7 +224,7 @@ func exportBase(ctx context.Context, in depthInput, base **baseTree) (*baseTree,
 	}
 	b := &baseTree{dir: dir}
 	*base = b
-	if b.err = gitrepo.ExportTree(ctx, in.req.RepoDir, in.baseSHA, dir); b.err == nil {
+	if b.err = gitrepo.ExportTree(ctx, in.req.RepoDir, in.mergeBase, dir); b.err == nil {
 		b.members, b.err = libMembers(ctx, dir, semverOptions(in.copts))
 	}
 	return b, b.err
@@ -235,7 +235,7 @@ func exportBase(ctx context.Context, in depthInput, base **baseTree) (*baseTree,
 // but run in the sandbox all the same). ok is false when the base has no
 // such library.
 func baseAPIOf(ctx context.Context, in depthInput, m libPackage, base **baseTree) (*semvercheck.API, bool, error) {
-	cacheFile := filepath.Join(semverCacheDir(in.copts.TargetDir), in.baseSHA+"-"+m.name+".json")
+	cacheFile := filepath.Join(semverCacheDir(in.copts.TargetDir), in.mergeBase+"-"+m.name+".json")
 	if data, err := os.ReadFile(cacheFile); err == nil {
 		var cached struct {
 			Missing bool             `json:"missing"`
@@ -299,6 +299,8 @@ func versionLine(heads *headFiles, manifest string) int {
 // a pull request that only adds them skips the semver check.
 func apiFiles(ctx context.Context, in depthInput) []string {
 	var out []string
+	removedIn := map[string][]int{} // a file's old path → its removed lines
+	var olds []string
 	for _, f := range in.diff.Files {
 		p := f.Path()
 		if !semvercheck.LibSource(p) && !semvercheck.LibSource(f.OldPath) {
@@ -324,10 +326,22 @@ func apiFiles(ctx context.Context, in depthInput) []string {
 			continue
 		}
 		if len(removed) > 0 {
-			src, ok, err := gitrepo.Show(ctx, in.req.RepoDir, in.baseSHA, f.OldPath)
-			if err != nil || !ok || semvercheck.MayBreak(src, removed, false) {
-				out = append(out, p)
-			}
+			removedIn[f.OldPath] = removed
+			olds = append(olds, f.OldPath)
+		}
+	}
+	if len(olds) == 0 {
+		return out
+	}
+	// The old versions of the files with removed lines, in one git process.
+	srcs, _, err := gitrepo.ShowFiles(ctx, in.req.RepoDir, in.mergeBase, olds, 0)
+	for _, f := range in.diff.Files {
+		removed, ok := removedIn[f.OldPath]
+		if !ok {
+			continue
+		}
+		if src, found := srcs[f.OldPath]; err != nil || !found || semvercheck.MayBreak(src, removed, false) {
+			out = append(out, f.Path())
 		}
 	}
 	return out

@@ -39,7 +39,7 @@ func TestAPIFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := apiFiles(ctx, depthInput{req: Request{RepoDir: dir}, diff: diff, heads: newHeadFiles(ctx, dir, head), baseSHA: base})
+			got := apiFiles(ctx, depthInput{req: Request{RepoDir: dir}, diff: diff, heads: newHeadFiles(ctx, dir, head), mergeBase: base})
 			if strings.Join(got, ",") != tc.want {
 				t.Errorf("apiFiles = %v, want %q", got, tc.want)
 			}

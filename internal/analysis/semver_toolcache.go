@@ -85,7 +85,7 @@ func toolBaselineFor(ctx context.Context, in depthInput, m libPackage, tool stri
 		return toolBaseline{}, false
 	}
 	dir := semverCacheDir(in.copts.TargetDir)
-	name := in.baseSHA + "-" + m.name + "-tool-" + key
+	name := in.mergeBase + "-" + m.name + "-tool-" + key
 	bl = toolBaseline{json: filepath.Join(dir, name+".json"), meta: filepath.Join(dir, name+".meta.json")}
 	if bl.load() {
 		return bl, true
