@@ -25,7 +25,7 @@
 // sandbox is a session of its own (its own scheduler autogroup, so more CPU
 // share than bare clippy on a loaded host).
 //
-//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium] [-keep]
+//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium] [-keep] [-cases replay,push]
 package main
 
 import (
@@ -52,6 +52,7 @@ func main() {
 	mode := flag.String("sandbox", "none", "sandbox mode of symposium review in the replay case (the push case uses bwrap when it works)")
 	prebuilt := flag.String("bin", "", "a symposium binary to time instead of building ./cmd/symposium (to compare revisions)")
 	keep := flag.Bool("keep", false, "keep the work directory (fixtures, caches) and print its path, to profile a review by hand")
+	cases := flag.String("cases", "replay,push", "the cases to run, comma-separated: replay, push (-cases push times a binary whose lint arguments differ from this revision's, which the replay case refuses)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -69,13 +70,25 @@ func main() {
 		run("", nil, "go", "build", "-o", bin, "./cmd/symposium")
 	}
 
+	selected := strings.Split(*cases, ",")
+	if slices.Contains(selected, "replay") {
+		benchReplay(work, bin, *mode, *runs)
+	}
+	if slices.Contains(selected, "push") {
+		benchPush(work, bin, *runs).print()
+	}
+}
+
+// benchReplay times the replay case: a review of a cached fixture against
+// bare clippy on the same checkout and target dir.
+func benchReplay(work, bin, mode string, runs int) {
 	repo := filepath.Join(work, "repo")
 	makeFixture(repo)
 
 	cache := filepath.Join(work, "cache")
 	target := filepath.Join(work, "target")
 	ours := []string{bin, "review", "--repo", repo, "--base", "main", "--head", "pr", "--format", "json",
-		"--sandbox", *mode, "--cache-dir", cache, "--target-dir", target, "--fetch=false"}
+		"--sandbox", mode, "--cache-dir", cache, "--target-dir", target, "--fetch=false"}
 	// The same lint arguments as the review's defaults (the unsafe lints):
 	// clippy rechecks a crate whose lint arguments changed.
 	clippy := append([]string{"cargo", "clippy", "--workspace", "--all-targets", "--message-format=json", "--offline", "--"}, config.DefaultRepo().LintArgs()...)
@@ -94,7 +107,7 @@ func main() {
 	timeIt("", nil, ours)
 
 	var oursT, clippyT []sample
-	for i := range *runs {
+	for i := range runs {
 		if i%2 == 0 {
 			oursT = append(oursT, timeIt("", nil, ours))
 			clippyT = append(clippyT, timeFreshClippy(checkout, clippyEnv, clippy))
@@ -104,16 +117,14 @@ func main() {
 		}
 	}
 	mo, mc := median(oursT), median(clippyT)
-	fmt.Printf("runs=%d sandbox=%s\n", *runs, *mode)
+	fmt.Printf("runs=%d sandbox=%s\n", runs, mode)
 	fmt.Printf("symposium_review_median_ms=%d\n", mo.wall.Milliseconds())
 	fmt.Printf("cargo_clippy_median_ms=%d\n", mc.wall.Milliseconds())
 	fmt.Printf("symposium_review_cpu_median_ms=%d\n", mo.cpu.Milliseconds())
 	fmt.Printf("cargo_clippy_cpu_median_ms=%d\n", mc.cpu.Milliseconds())
 	fmt.Printf("review_cpu_ratio=%.2f\n", float64(mo.cpu)/float64(mc.cpu))
-	fmt.Printf("diff_parse_map_10k_lines_median_ms=%.2f\n", timeDiff(10000, *runs))
+	fmt.Printf("diff_parse_map_10k_lines_median_ms=%.2f\n", timeDiff(10000, runs))
 	fmt.Printf("review_overhead_ratio=%.2f\n", float64(mo.wall)/float64(mc.wall))
-
-	benchPush(work, bin, *runs).print()
 }
 
 func makeFixture(dir string) {
