@@ -234,4 +234,18 @@ func TestReviewSandboxErrorFirst(t *testing.T) {
 			}
 		})
 	}
+	// A bwrap that cannot create its namespaces: the probe runs beside
+	// the first commands, and its error is still the one reported.
+	if err := os.WriteFile(filepath.Join(bin, "bwrap"), []byte("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"sh", "cargo", "rustc", "rustfmt", "rustup"} {
+		if p, err := exec.LookPath(tool); err == nil {
+			_ = os.Symlink(p, filepath.Join(bin, tool))
+		}
+	}
+	code, out, errOut := runCommand("review", "--cache-dir", t.TempDir(), "--fetch=false", "--repo", repo, "--base", "main", "--sandbox", sandbox.ModeBwrap)
+	if code != 1 || !strings.Contains(errOut, "bwrap does not work on this host") || out != "" {
+		t.Errorf("broken bwrap: exit %d, stdout %q, stderr:\n%s\nwant exit 1 with the probe's error", code, out, errOut)
+	}
 }
