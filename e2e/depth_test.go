@@ -67,6 +67,9 @@ func TestDepthChecks(t *testing.T) {
 		if strings.Contains(c.GetBody(), "@someone") {
 			t.Errorf("a comment mentions a user: %s", c.GetBody())
 		}
+		if strings.Contains(c.GetBody(), "\u200d\u200d") || strings.Contains(c.GetBody(), "&amp;") {
+			t.Errorf("a comment escaped twice: %q", c.GetBody())
+		}
 	}
 	want := map[string]string{"undocumented_unsafe_blocks": "src/lib.rs", "incompatible_msrv": "src/lib.rs", "RUSTSEC-2099-0001": "Cargo.toml", "rust-version": "Cargo.toml"}
 	for rule, path := range want {

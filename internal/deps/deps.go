@@ -100,7 +100,7 @@ func advisories(db *advisory.DB, c review.DepChange, loc *locator) []review.Diag
 			patched = "patched: " + review.CodeSpan(a.PatchedText())
 		}
 		msg := fmt.Sprintf("%s %s is affected by %s %s: %s (%s)", review.CodeSpan(c.Name), review.CodeSpan(c.New),
-			kind, a.ID, review.EscapeText(a.Title), patched)
+			kind, a.ID, oneLineTitle(a.Title), patched)
 		out = append(out, loc.diagnostic(c.Name, a.ID, sev, msg))
 	}
 	return out
@@ -250,3 +250,7 @@ func (l *locator) diagnostic(pkg, rule string, sev review.Severity, msg string) 
 	}
 	return d
 }
+
+// oneLineTitle is an advisory's title on one line. It stays raw text, like
+// every diagnostic's message: what renders it for GitHub escapes it once.
+func oneLineTitle(s string) string { return strings.Join(strings.Fields(s), " ") }

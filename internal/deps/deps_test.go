@@ -67,8 +67,12 @@ func TestCheckFixture(t *testing.T) {
 			t.Errorf("diagnostic not on Cargo.toml:8: %+v", d)
 		}
 	}
-	if d, ok := rules["RUSTSEC-2099-0001"]; !ok || !strings.Contains(d.Message, "@\u200dsomeone") || !strings.Contains(d.Message, "`>= 0.3.1`") {
+	// The message is raw text, escaped once where it is rendered (like a
+	// compiler's): escaping the advisory's title here too doubled it.
+	if d, ok := rules["RUSTSEC-2099-0001"]; !ok || !strings.Contains(d.Message, "what @someone sends") || !strings.Contains(d.Message, "`>= 0.3.1`") {
 		t.Errorf("advisory finding %+v", rules)
+	} else if got := review.EscapeText(d.Message); strings.Count(got, "\u200d") != 1 || !strings.Contains(got, "`>= 0.3.1`") {
+		t.Errorf("rendered once: %q", got)
 	}
 	if d, ok := rules[RuleRustVersion]; !ok || !strings.Contains(d.Message, "needs Rust `1.80`") {
 		t.Errorf("rust-version finding %+v", rules)
