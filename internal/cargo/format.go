@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
@@ -214,7 +216,7 @@ func formatBatch(ctx context.Context, dir string, group []formatInput, opts Opti
 		return formatted, nil
 	}
 	// skip_children: format the files given, not the modules they declare.
-	args := []string{"rustfmt", "--emit", "stdout", "--edition", group[0].edition, "--color", "never", "--config", "skip_children=true", "--"}
+	args := append(beside(), "rustfmt", "--emit", "stdout", "--edition", group[0].edition, "--color", "never", "--config", "skip_children=true", "--")
 	for _, in := range group {
 		args = append(args, in.path)
 	}
@@ -282,7 +284,7 @@ func isRustfmtHeader(line, rest []byte) bool {
 // formatOne formats one file on rustfmt's stdin, so that rustfmt formats
 // this file only and finds rustfmt.toml from its directory.
 func formatOne(ctx context.Context, dir string, in formatInput, opts Options) ([]review.Diagnostic, error) {
-	cmd, err := command(dir, opts, []string{"rustfmt", "--emit", "stdout", "--edition", in.edition, "--color", "never"}, false)
+	cmd, err := command(dir, opts, append(beside(), "rustfmt", "--emit", "stdout", "--edition", in.edition, "--color", "never"), false)
 	if err != nil {
 		return nil, err
 	}
@@ -440,4 +442,20 @@ func editionIn(root *safefs.Root, file string) (string, error) {
 		return "", fmt.Errorf("edition of %s: inherited from a workspace not found", file)
 	}
 	return "2015", nil
+}
+
+// niceBin is nice(1), when the host has it.
+var niceBin = sync.OnceValue(func() string {
+	p, _ := exec.LookPath("nice")
+	return p
+})
+
+// beside prefixes a command that runs beside clippy: rustfmt at a lower
+// CPU priority takes only what clippy leaves idle, instead of slowing the
+// review's longest step down on a small machine.
+func beside() []string {
+	if p := niceBin(); p != "" {
+		return []string{p, "-n", "15"}
+	}
+	return nil
 }
