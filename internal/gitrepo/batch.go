@@ -45,42 +45,24 @@ func ShowFiles(ctx context.Context, dir, rev string, paths []string, maxSize int
 	if len(asked) == 0 {
 		return out, nil, nil
 	}
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
-	cmd.Dir = dir
-	cmd.Env = localEnv()
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	pipe, err := cmd.StdoutPipe()
+	var tooLarge []string
+	err := catFileBatch(ctx, dir, &in, func(r *bufio.Reader) error {
+		for _, p := range asked {
+			data, found, large, err := readBatchEntry(r, maxSize)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			if large {
+				tooLarge = append(tooLarge, p)
+			}
+			if found {
+				out[p] = data
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read files at %s: %w", rev, err)
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("read files at %s: git cat-file: %w", rev, err)
-	}
-	r := bufio.NewReaderSize(pipe, 1<<16)
-	var tooLarge []string
-	var rerr error
-	for _, p := range asked {
-		data, found, large, err := readBatchEntry(r, maxSize)
-		if err != nil {
-			rerr = fmt.Errorf("read %s at %s: %w", p, rev, err)
-			break
-		}
-		if large {
-			tooLarge = append(tooLarge, p)
-		}
-		if found {
-			out[p] = data
-		}
-	}
-	if rerr != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, nil, rerr
-	}
-	if err := cmd.Wait(); err != nil {
-		return nil, nil, fmt.Errorf("read files at %s: git cat-file: %w: %s", rev, err, strings.TrimSpace(stderr.String()))
 	}
 	return out, tooLarge, nil
 }
@@ -115,4 +97,32 @@ func readBatchEntry(r *bufio.Reader, maxSize int) (data []byte, found, large boo
 		return nil, false, false, fmt.Errorf("git cat-file: %w", err)
 	}
 	return data[:size], true, false, nil
+}
+
+// catFileBatch runs one `git cat-file --batch` in dir on the names in in,
+// handing its output to read; a read error stops git. The error names git's
+// own complaint when git fails.
+func catFileBatch(ctx context.Context, dir string, in io.Reader, read func(*bufio.Reader) error) error {
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
+	cmd.Dir = dir
+	cmd.Env = localEnv()
+	cmd.Stdin = in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("git cat-file: %w", err)
+	}
+	if err := read(bufio.NewReaderSize(out, 1<<16)); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git cat-file: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
 }

@@ -303,41 +303,18 @@ func writeBlobs(ctx context.Context, dir string, root *os.Root, blobs []treeEntr
 	for _, b := range blobs {
 		in.WriteString(b.oid + "\n")
 	}
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
-	cmd.Dir = dir
-	cmd.Env = localEnv()
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("git cat-file: %w", err)
-	}
-	r := bufio.NewReaderSize(out, 1<<16)
-	var werr error
-	for _, b := range blobs {
-		data, err := readBatchObject(r, b.oid)
-		if err != nil {
-			werr = err
-			break
+	return catFileBatch(ctx, dir, &in, func(r *bufio.Reader) error {
+		for _, b := range blobs {
+			data, err := readBatchObject(r, b.oid)
+			if err != nil {
+				return err
+			}
+			if err := writeEntry(root, b, data); err != nil {
+				return fmt.Errorf("write %s: %w", b.path, err)
+			}
 		}
-		if err := writeEntry(root, b, data); err != nil {
-			werr = fmt.Errorf("write %s: %w", b.path, err)
-			break
-		}
-	}
-	if werr != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return werr
-	}
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git cat-file: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+		return nil
+	})
 }
 
 func readBatchObject(r *bufio.Reader, oid string) ([]byte, error) {
