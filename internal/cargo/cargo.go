@@ -129,7 +129,7 @@ func command(dir string, opts Options, args []string, network bool) (sandbox.Com
 		return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 	}
 	for _, d := range []string{target, home} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := ensureDir(d); err != nil {
 			return sandbox.Command{}, fmt.Errorf("cargo: %w", err)
 		}
 	}
@@ -244,4 +244,23 @@ func clippyArgs(opts Options, flags ...string) []string {
 		args = append(append(args, "--"), opts.LintArgs...)
 	}
 	return args
+}
+
+// ensureDir makes dir a directory, never through a link: a target dir (or
+// the semver check's dir inside it) is the sandbox's to write, so a build
+// may have left a link where it stood, and creating or bind-mounting it
+// would then reach wherever the link points. Such a link is removed.
+func ensureDir(dir string) error {
+	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
+		if err := os.Remove(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }

@@ -2,16 +2,15 @@ package cargo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
+
+	"github.com/symposium-dev/symposium/internal/safefs"
 )
 
 // maxRustdocJSON bounds the rustdoc JSON read back from the target dir.
@@ -42,8 +41,8 @@ func RustdocJSON(ctx context.Context, dir, pkg, libName string, opts Options) ([
 	if !libNameRE.MatchString(libName) {
 		return nil, fmt.Errorf("rustdoc: bad crate name %q", libName)
 	}
-	out := filepath.Join(opts.TargetDir, "doc", libName+".json")
-	_ = os.Remove(out)
+	out := filepath.Join("doc", libName+".json")
+	removeOutput(opts.TargetDir, out)
 	opts.Toolchain = "nightly"
 	args := []string{"cargo", "rustdoc", "--lib", "--package", pkg, "--offline", "--color=never"}
 	args = append(args, opts.ExtraArgs...)
@@ -57,33 +56,31 @@ func RustdocJSON(ctx context.Context, dir, pkg, libName string, opts Options) ([
 		return nil, fmt.Errorf("cargo rustdoc failed (exit %d): %s", res.ExitCode, firstError(res.Stderr))
 	}
 	runsTotal.WithLabelValues("rustdoc", "ok").Inc()
-	return readNoFollow(out, maxRustdocJSON)
+	return readOutput(opts.TargetDir, out, maxRustdocJSON)
 }
 
-// readNoFollow reads a regular file whose directory and name are no
-// symbolic links (the sandbox could have written either).
-func readNoFollow(path string, limit int64) ([]byte, error) {
-	if fi, err := os.Lstat(filepath.Dir(path)); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("rustdoc output: %s is not a directory", filepath.Dir(path))
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+// readOutput reads the regular file rel of dir, a directory the sandbox
+// wrote: no symbolic link on its path is followed (safefs), and it is
+// capped at limit bytes.
+func readOutput(dir, rel string, limit int64) ([]byte, error) {
+	r, err := safefs.OpenLimit(dir, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rustdoc output: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	defer r.Close()
+	data, err := r.ReadFile(filepath.ToSlash(rel))
 	if err != nil {
 		return nil, fmt.Errorf("rustdoc output: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("rustdoc output: not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("rustdoc output: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("rustdoc output: larger than %d bytes", limit)
 	}
 	return data, nil
+}
+
+// removeOutput removes the file rel of dir, a directory the sandbox wrote,
+// without leaving it (os.Root): a link a build planted there cannot make
+// the host remove a file elsewhere.
+func removeOutput(dir, rel string) {
+	if root, err := os.OpenRoot(dir); err == nil {
+		_ = root.Remove(rel)
+		root.Close()
+	}
 }

@@ -111,12 +111,8 @@ func SemverBaselineRustdoc(ctx context.Context, headDir string, b SemverBaseline
 	rel := filepath.Join("doc", b.Lib+".json")
 	var res sandbox.Result
 	err = buildIn(ctx, opts.TargetDir, b.Root, func() error {
-		// A file left by an earlier run must not pass for this one's; the
-		// target dir is the sandbox's, so its links are not followed.
-		if root, err := os.OpenRoot(opts.TargetDir); err == nil {
-			_ = root.Remove(rel)
-			root.Close()
-		}
+		// A file left by an earlier run must not pass for this one's.
+		removeOutput(opts.TargetDir, rel)
 		var err error
 		res, err = opts.Runner.Run(ctx, cmd)
 		return err
@@ -130,7 +126,7 @@ func SemverBaselineRustdoc(ctx context.Context, headDir string, b SemverBaseline
 		return nil, fmt.Errorf("semver baseline: cargo doc failed (exit %d): %s", res.ExitCode, firstError(res.Stderr))
 	}
 	runsTotal.WithLabelValues("semver-baseline", "ok").Inc()
-	return readNoFollow(filepath.Join(opts.TargetDir, rel), maxRustdocJSON)
+	return readOutput(opts.TargetDir, rel, maxRustdocJSON)
 }
 
 // placeholderManifest is the placeholder package's Cargo.toml.

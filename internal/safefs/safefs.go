@@ -78,6 +78,17 @@ func Open(dir string) (*Root, error) {
 	return &Root{root: r, max: MaxFileSize}, nil
 }
 
+// OpenLimit is Open with reads capped at max bytes instead of MaxFileSize
+// (a tool's output in a directory the sandbox wrote, say).
+func OpenLimit(dir string, max int64) (*Root, error) {
+	r, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	r.max = max
+	return r, nil
+}
+
 // Close releases the root.
 func (r *Root) Close() error { return r.root.Close() }
 
