@@ -24,15 +24,21 @@ type pushResult struct {
 	lines            int
 	ratios           []float64
 	review, clippyMs time.Duration
+	// compare is the same figures for the -compare binary, timed in the
+	// same rounds; vsCompare are the paired ratios of ours to it.
+	compare   *pushResult
+	vsCompare []float64
 }
 
 // benchPush times `symposium review` with the worker's settings (bwrap when
 // it works here, fetch on, its own cache dir) on alternating pushes to the
 // generated crate, against bare clippy on the same pushes in a checkout and
 // target dir of its own, called as the toolchain's own cargo with the
-// review's lint arguments. Each pair runs on one head, alternating which
-// command goes first.
-func benchPush(work, bin string, runs int) pushResult {
+// review's lint arguments. Each round runs every command on one head, the
+// order rotating from round to round. With a compare binary, it is timed
+// in the same rounds (cache dir of its own), so that two revisions meet
+// the same machine state.
+func benchPush(work, bin, compare string, runs int) pushResult {
 	repo := filepath.Join(work, "push-repo")
 	run("", nil, "git", "init", "-q", "-b", "main", repo)
 	writeCrate(repo, "")
@@ -49,10 +55,15 @@ func benchPush(work, bin string, runs int) pushResult {
 	if exec.Command("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true").Run() == nil {
 		sandbox = "bwrap"
 	}
-	cache := filepath.Join(work, "push-cache")
-	ours := func(head string) []string {
-		return []string{bin, "review", "--repo", repo, "--base", "main", "--head", head, "--format", "json",
-			"--sandbox", sandbox, "--cache-dir", cache}
+	review := func(bin, cache string) func(head string) sample {
+		return func(head string) sample {
+			return timeIt("", nil, []string{bin, "review", "--repo", repo, "--base", "main", "--head", head, "--format", "json",
+				"--sandbox", sandbox, "--cache-dir", filepath.Join(work, cache)})
+		}
+	}
+	timed := []func(string) sample{review(bin, "push-cache")}
+	if compare != "" {
+		timed = append(timed, review(compare, "push-cache-compare"))
 	}
 
 	sysroot := strings.TrimSpace(output("", "rustc", "--print", "sysroot"))
@@ -75,42 +86,66 @@ func benchPush(work, bin string, runs int) pushResult {
 		return s
 	}
 
-	// Warm both: each head once (target dirs, exported sources, caches).
+	// Warm all: each head once (target dirs, exported sources, caches).
+	commands := append([]func(string) sample{bare}, timed...)
 	for _, h := range pushHeads {
-		timeIt("", nil, ours(h))
-		bare(h)
+		for _, c := range commands {
+			c(h)
+		}
 	}
-	var oursT, clippyT []sample
-	var ratios []float64
+	times := make([][]sample, len(commands))
 	for i := range runs {
 		head := pushHeads[i%len(pushHeads)]
-		var o, c sample
-		if (i/len(pushHeads))%2 == 0 {
-			o = timeIt("", nil, ours(head))
-			c = bare(head)
-		} else {
-			c = bare(head)
-			o = timeIt("", nil, ours(head))
+		for k := range commands {
+			c := (k + i/len(pushHeads)) % len(commands)
+			times[c] = append(times[c], commands[c](head))
 		}
-		oursT, clippyT = append(oursT, o), append(clippyT, c)
-		ratios = append(ratios, float64(o.wall)/float64(c.wall))
 	}
-	return pushResult{sandbox: sandbox, lines: lines, ratios: ratios,
-		review: median(oursT).wall, clippyMs: median(clippyT).wall}
+	result := func(t []sample) *pushResult {
+		r := &pushResult{sandbox: sandbox, lines: lines, review: median(t).wall, clippyMs: median(times[0]).wall}
+		for i, s := range t {
+			r.ratios = append(r.ratios, float64(s.wall)/float64(times[0][i].wall))
+		}
+		return r
+	}
+	r := result(times[1])
+	if compare != "" {
+		r.compare = result(times[2])
+		for i, s := range times[1] {
+			r.vsCompare = append(r.vsCompare, float64(s.wall)/float64(times[2][i].wall))
+		}
+	}
+	return *r
 }
 
 // print writes the push case's lines, the contract line last.
 func (r pushResult) print() {
-	parts := make([]string, len(r.ratios))
-	for i, x := range r.ratios {
+	fmt.Printf("push_runs=%d sandbox=%s fetch=true crate_lines=%d\n", len(r.ratios), r.sandbox, r.lines)
+	if c := r.compare; c != nil {
+		fmt.Printf("compare_push_paired_ratios=%s\n", joinRatios(c.ratios))
+		fmt.Printf("compare_push_ratio=%.2f compare_ms=%d\n", medianRatio(c.ratios), c.review.Milliseconds())
+		fmt.Printf("push_vs_compare_paired_ratios=%s\n", joinRatios(r.vsCompare))
+		fmt.Printf("push_vs_compare_ratio=%.2f\n", medianRatio(r.vsCompare))
+	}
+	fmt.Printf("review_push_paired_ratios=%s\n", joinRatios(r.ratios))
+	fmt.Printf("review_push_ratio=%.2f review_ms=%d clippy_ms=%d\n",
+		medianRatio(r.ratios), r.review.Milliseconds(), r.clippyMs.Milliseconds())
+}
+
+// joinRatios formats ratios as a comma-separated list.
+func joinRatios(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
 		parts[i] = fmt.Sprintf("%.2f", x)
 	}
-	fmt.Printf("push_runs=%d sandbox=%s fetch=true crate_lines=%d\n", len(r.ratios), r.sandbox, r.lines)
-	fmt.Printf("review_push_paired_ratios=%s\n", strings.Join(parts, ","))
-	sorted := slices.Clone(r.ratios)
+	return strings.Join(parts, ",")
+}
+
+// medianRatio returns the median of xs (the upper one of an even count).
+func medianRatio(xs []float64) float64 {
+	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
-	fmt.Printf("review_push_ratio=%.2f review_ms=%d clippy_ms=%d\n",
-		sorted[len(sorted)/2], r.review.Milliseconds(), r.clippyMs.Milliseconds())
+	return sorted[len(sorted)/2]
 }
 
 // output runs a command and returns its stdout.
