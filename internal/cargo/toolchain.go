@@ -102,7 +102,8 @@ func WarmUp() {
 
 // workerToolchain resolves, once, the toolchain rustup (or the PATH) gives
 // this process outside any checkout: RUSTUP_TOOLCHAIN if the operator set
-// it, else rustup's default.
+// it, else rustup's default, read from rustup's settings when that is
+// certain, else asked of rustc.
 func workerToolchain() (toolchain, error) {
 	toolchainsMu.Lock()
 	defer toolchainsMu.Unlock()
@@ -112,6 +113,10 @@ func workerToolchain() (toolchain, error) {
 	rustc, err := exec.LookPath("rustc")
 	if err != nil {
 		return toolchain{}, fmt.Errorf("find the Rust toolchain: %w", err)
+	}
+	if tc, ok := rustupDefault(rustc); ok {
+		defaultToolchain = &tc
+		return tc, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

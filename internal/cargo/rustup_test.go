@@ -1,0 +1,93 @@
+package cargo
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rustupDefault answers only when rustup's own resolution is certain; in
+// every other case the caller asks rustc.
+func TestRustupDefault(t *testing.T) {
+	const host = "x86_64-unknown-linux-gnu"
+	tests := []struct {
+		name      string
+		settings  string // settings.toml; "" for none
+		env       string // RUSTUP_TOOLCHAIN
+		installed []string
+		notProxy  bool
+		want      string // the toolchain's name; "" when not certain
+	}{
+		{name: "default", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, want: "stable-" + host},
+		{name: "short default name", settings: "default_toolchain = \"stable\"\ndefault_host_triple = \"" + host + "\"", installed: []string{"stable-" + host}, want: "stable-" + host},
+		{name: "environment first", settings: `default_toolchain = "stable-` + host + `"`, env: "nightly-" + host, installed: []string{"stable-" + host, "nightly-" + host}, want: "nightly-" + host},
+		{name: "environment names a path", settings: `default_toolchain = "stable-` + host + `"`, env: "/opt/rust", installed: []string{"stable-" + host}},
+		{name: "default not installed", settings: `default_toolchain = "beta-` + host + `"`, installed: []string{"stable-" + host}},
+		{name: "no default", settings: `version = "12"`, installed: []string{"stable-" + host}},
+		{name: "no settings", installed: []string{"stable-" + host}},
+		{name: "override of /", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"/\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host, "nightly-" + host}},
+		{name: "override elsewhere", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"/srv\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host}, want: "stable-" + host},
+		{name: "unreadable settings", settings: "default_toolchain = [", installed: []string{"stable-" + host}},
+		{name: "rustc is not rustup's proxy", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, notProxy: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			t.Setenv("RUSTUP_HOME", home)
+			t.Setenv("RUSTUP_TOOLCHAIN", tt.env)
+			if tt.settings != "" {
+				writeTree(t, home, map[string]string{"settings.toml": tt.settings})
+			}
+			for _, n := range tt.installed {
+				writeTree(t, home, map[string]string{"toolchains/" + n + "/bin/rustc": "", "toolchains/" + n + "/bin/cargo": ""})
+			}
+			bin := t.TempDir()
+			writeTree(t, bin, map[string]string{"rustup": "#!/bin/sh\n"})
+			rustc := filepath.Join(bin, "rustc")
+			if tt.notProxy {
+				writeTree(t, bin, map[string]string{"rustc": "#!/bin/sh\n"})
+			} else if err := os.Symlink("rustup", rustc); err != nil {
+				t.Fatal(err)
+			}
+			tc, ok := rustupDefault(rustc)
+			if got := map[bool]string{true: tc.name}[ok]; got != tt.want {
+				t.Fatalf("rustupDefault = %q, %v; want %q", tc.name, ok, tt.want)
+			}
+			if ok && (tc.sysroot != filepath.Join(home, "toolchains", tt.want) || tc.bin != filepath.Join(tc.sysroot, "bin")) {
+				t.Errorf("toolchain = %+v", tc)
+			}
+		})
+	}
+}
+
+// On a host with rustup, the settings give what rustc itself says.
+func TestRustupDefaultAgreesWithRustc(t *testing.T) {
+	rustc, err := exec.LookPath("rustc")
+	if err != nil {
+		t.Skip("no rustc")
+	}
+	tc, ok := rustupDefault(rustc)
+	if !ok {
+		t.Skip("rustc here is not a rustup proxy with a certain default")
+	}
+	cmd := exec.CommandContext(context.Background(), rustc, "--print", "sysroot")
+	cmd.Dir = "/"
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.EvalSymlinks(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := filepath.EvalSymlinks(tc.sysroot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("from rustup's settings: %s; rustc --print sysroot: %s", got, want)
+	}
+}
