@@ -25,7 +25,7 @@
 // sandbox is a session of its own (its own scheduler autogroup, so more CPU
 // share than bare clippy on a loaded host).
 //
-//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium] [-compare path/to/other] [-keep] [-cases replay,push]
+//	go run ./bench/review [-runs 5] [-sandbox none|bwrap] [-bin path/to/symposium] [-compare path/to/other] [-base-config file] [-keep] [-cases replay,push]
 package main
 
 import (
@@ -53,6 +53,7 @@ func main() {
 	prebuilt := flag.String("bin", "", "a symposium binary to time instead of building ./cmd/symposium (to compare revisions)")
 	keep := flag.Bool("keep", false, "keep the work directory (fixtures, caches) and print its path, to profile a review by hand")
 	compare := flag.String("compare", "", "push case: a second symposium binary (e.g. an earlier revision's) timed in the same rounds; prints compare_push_ratio and push_vs_compare_ratio")
+	baseConfig := flag.String("base-config", "", "push case: a .github/symposium.toml to commit in the base (e.g. with the depth checks off, to compare with a binary that lacks them); bare clippy gets its lint arguments")
 	cases := flag.String("cases", "replay,push", "the cases to run, comma-separated: replay, push (-cases push times a binary whose lint arguments differ from this revision's, which the replay case refuses)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -76,7 +77,7 @@ func main() {
 		benchReplay(work, bin, *mode, *runs)
 	}
 	if slices.Contains(selected, "push") {
-		benchPush(work, bin, *compare, *runs).print()
+		benchPush(work, bin, *compare, *baseConfig, *runs).print()
 	}
 }
 

@@ -38,10 +38,24 @@ type pushResult struct {
 // order rotating from round to round. With a compare binary, it is timed
 // in the same rounds (cache dir of its own), so that two revisions meet
 // the same machine state.
-func benchPush(work, bin, compare string, runs int) pushResult {
+//
+// baseConfig, when set, is committed in the base as
+// .github/symposium.toml, and bare clippy runs with its lint arguments: so
+// two binaries can be compared with checks one of them lacks turned off.
+func benchPush(work, bin, compare, baseConfig string, runs int) pushResult {
 	repo := filepath.Join(work, "push-repo")
 	run("", nil, "git", "init", "-q", "-b", "main", repo)
 	writeCrate(repo, "")
+	lintArgs := config.DefaultRepo().LintArgs()
+	if baseConfig != "" {
+		data, err := os.ReadFile(baseConfig)
+		check(err)
+		cfg, _, err := config.ParseRepo(data)
+		check(err)
+		lintArgs = cfg.LintArgs()
+		check(os.MkdirAll(filepath.Join(repo, ".github"), 0o755))
+		check(os.WriteFile(filepath.Join(repo, ".github", "symposium.toml"), data, 0o644))
+	}
 	gitCommit(repo, "base")
 	for _, h := range pushHeads {
 		run(repo, nil, "git", "checkout", "-q", "-b", h, "main")
@@ -76,7 +90,7 @@ func benchPush(work, bin, compare string, runs int) pushResult {
 		"CARGO_TARGET_DIR=" + filepath.Join(work, "push-clippy-target"),
 	}
 	clippy := append([]string{filepath.Join(toolbin, "cargo"), "clippy", "--all-targets", "--message-format=json", "--"},
-		config.DefaultRepo().LintArgs()...)
+		lintArgs...)
 	bare := func(head string) sample {
 		run(clippySrc, nil, "git", "checkout", "-q", "origin/"+head)
 		s, out := timeOutput(clippySrc, clippyEnv, clippy)
