@@ -11,6 +11,10 @@ import (
 // maxRustupSettingsBytes caps the read of rustup's settings.toml.
 const maxRustupSettingsBytes = 64 << 10
 
+// rustupCwd is where the worker's toolchain commands run (cmd.Dir in
+// workerToolchain): rustup would look there for a toolchain file.
+var rustupCwd = "/"
+
 // rustupSettings is what rustupDefault reads of rustup's settings.toml.
 type rustupSettings struct {
 	DefaultToolchain  string            `toml:"default_toolchain"`
@@ -47,11 +51,11 @@ func rustupDefault(rustc string) (_ toolchain, ok bool) {
 	if name == "" {
 		// Below the environment, rustup looks at "/"'s override and
 		// toolchain files before its default.
-		if _, found := settings.Overrides["/"]; found {
+		if _, found := settings.Overrides[rustupCwd]; found {
 			return toolchain{}, false
 		}
-		for _, f := range []string{"/rust-toolchain", "/rust-toolchain.toml"} {
-			if _, err := os.Lstat(f); !os.IsNotExist(err) {
+		for _, f := range []string{"rust-toolchain", "rust-toolchain.toml"} {
+			if _, err := os.Lstat(filepath.Join(rustupCwd, f)); !os.IsNotExist(err) {
 				return toolchain{}, false
 			}
 		}

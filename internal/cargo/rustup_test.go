@@ -19,6 +19,7 @@ func TestRustupDefault(t *testing.T) {
 		env       string // RUSTUP_TOOLCHAIN
 		installed []string
 		notProxy  bool
+		cwdFile   string // a toolchain file in the directory rustc runs in
 		want      string // the toolchain's name; "" when not certain
 	}{
 		{name: "default", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, want: "stable-" + host},
@@ -28,18 +29,25 @@ func TestRustupDefault(t *testing.T) {
 		{name: "default not installed", settings: `default_toolchain = "beta-` + host + `"`, installed: []string{"stable-" + host}},
 		{name: "no default", settings: `version = "12"`, installed: []string{"stable-" + host}},
 		{name: "no settings", installed: []string{"stable-" + host}},
-		{name: "override of /", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"/\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host, "nightly-" + host}},
+		{name: "override where rustc runs", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"CWD\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host, "nightly-" + host}},
 		{name: "override elsewhere", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"/srv\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host}, want: "stable-" + host},
+		{name: "toolchain file where rustc runs", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, cwdFile: "rust-toolchain.toml"},
 		{name: "unreadable settings", settings: "default_toolchain = [", installed: []string{"stable-" + host}},
 		{name: "rustc is not rustup's proxy", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, notProxy: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
+			home, cwd := t.TempDir(), t.TempDir()
+			old := rustupCwd
+			rustupCwd = cwd
+			t.Cleanup(func() { rustupCwd = old })
+			if tt.cwdFile != "" {
+				writeTree(t, cwd, map[string]string{tt.cwdFile: "[toolchain]\nchannel = \"nightly\"\n"})
+			}
 			t.Setenv("RUSTUP_HOME", home)
 			t.Setenv("RUSTUP_TOOLCHAIN", tt.env)
 			if tt.settings != "" {
-				writeTree(t, home, map[string]string{"settings.toml": tt.settings})
+				writeTree(t, home, map[string]string{"settings.toml": strings.ReplaceAll(tt.settings, "CWD", cwd)})
 			}
 			for _, n := range tt.installed {
 				writeTree(t, home, map[string]string{"toolchains/" + n + "/bin/rustc": "", "toolchains/" + n + "/bin/cargo": ""})

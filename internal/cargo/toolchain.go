@@ -121,7 +121,7 @@ func workerToolchain() (toolchain, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, rustc, "--print", "sysroot")
-	cmd.Dir = "/" // no toolchain file of any checkout applies
+	cmd.Dir = rustupCwd // no toolchain file of any checkout applies
 	out, err := cmd.Output()
 	if err != nil {
 		return toolchain{}, fmt.Errorf("find the Rust toolchain: rustc --print sysroot: %w", err)
