@@ -86,8 +86,13 @@ type Patch struct {
 
 // Usage counts the tokens of one review and its cost.
 type Usage struct {
+	// InputTokens counts every token sent, read from the provider's prompt
+	// cache or not.
 	InputTokens  int64
 	OutputTokens int64
+	// CacheReadTokens and CacheWriteTokens are the part of InputTokens the
+	// provider read from, or wrote to, its prompt cache (priced apart).
+	CacheReadTokens, CacheWriteTokens int64
 	// CostUSD is the cost in US dollars; meaningful only when CostKnown.
 	CostUSD   float64
 	CostKnown bool
@@ -96,10 +101,12 @@ type Usage struct {
 // Add returns the sum of u and v.
 func (u Usage) Add(v Usage) Usage {
 	return Usage{
-		InputTokens:  u.InputTokens + v.InputTokens,
-		OutputTokens: u.OutputTokens + v.OutputTokens,
-		CostUSD:      u.CostUSD + v.CostUSD,
-		CostKnown:    u.CostKnown || v.CostKnown,
+		InputTokens:      u.InputTokens + v.InputTokens,
+		OutputTokens:     u.OutputTokens + v.OutputTokens,
+		CacheReadTokens:  u.CacheReadTokens + v.CacheReadTokens,
+		CacheWriteTokens: u.CacheWriteTokens + v.CacheWriteTokens,
+		CostUSD:          u.CostUSD + v.CostUSD,
+		CostKnown:        u.CostKnown || v.CostKnown,
 	}
 }
 

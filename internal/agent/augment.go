@@ -288,7 +288,11 @@ func agentSummary(v validated) string {
 
 // note renders the one-line account of an agent review.
 func note(backend string, r AugmentResult) string {
-	s := fmt.Sprintf("Agent (%s): %d tokens in, %d out", backend, r.Usage.InputTokens, r.Usage.OutputTokens)
+	s := fmt.Sprintf("Agent (%s): %d tokens in", backend, r.Usage.InputTokens)
+	if r.Usage.CacheReadTokens > 0 {
+		s += fmt.Sprintf(" (%d from the prompt cache)", r.Usage.CacheReadTokens)
+	}
+	s += fmt.Sprintf(", %d out", r.Usage.OutputTokens)
 	if r.Usage.CostKnown {
 		s += fmt.Sprintf(", $%.4f", r.Usage.CostUSD)
 	}

@@ -74,8 +74,10 @@ func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
 		Messages:   []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(p.User))},
 	}
 	if req.Tools != nil {
-		// The model may look things up before it submits the review.
+		// The model may look things up before it submits the review; every
+		// round sends the whole conversation again, so the prompt is cached.
 		params.ToolChoice = anthropic.ToolChoiceUnionParam{OfAny: &anthropic.ToolChoiceAnyParam{}}
+		params.Messages[0].Content[0].OfText.CacheControl = anthropic.NewCacheControlEphemeralParam()
 	}
 	loop := newToolLoop(req, p)
 	var usage Usage
@@ -85,7 +87,8 @@ func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
 		if err != nil {
 			return Response{Usage: usage}, fmt.Errorf("%w: anthropic messages: %w", ErrUnavailable, err)
 		}
-		u := Usage{InputTokens: msg.Usage.InputTokens + msg.Usage.CacheReadInputTokens + msg.Usage.CacheCreationInputTokens, OutputTokens: msg.Usage.OutputTokens}
+		u := Usage{InputTokens: msg.Usage.InputTokens + msg.Usage.CacheReadInputTokens + msg.Usage.CacheCreationInputTokens, OutputTokens: msg.Usage.OutputTokens,
+			CacheReadTokens: msg.Usage.CacheReadInputTokens, CacheWriteTokens: msg.Usage.CacheCreationInputTokens}
 		usage = usage.Add(priced(a.model, u))
 		var resp Response
 		submitted := false
@@ -123,8 +126,32 @@ func (a *Anthropic) Review(ctx context.Context, req Request) (Response, error) {
 			params.ToolChoice = anthropic.ToolChoiceParamOfTool(toolName)
 		}
 		params.Messages = append(params.Messages, msg.ToParam(), anthropic.NewUserMessage(results...))
+		if req.Tools != nil {
+			moveCacheBreakpoint(params.Messages)
+		}
 	}
 	return Response{Usage: usage}, fmt.Errorf("%w: answer still malformed after a repair round: %w", ErrUnavailable, lastErr)
+}
+
+// moveCacheBreakpoint puts the conversation's second prompt-cache
+// breakpoint on its last block, so that the next round reads this round's
+// tool results from the cache too, and takes it off the turns before: the
+// first message keeps its own, and a request may carry four at most.
+func moveCacheBreakpoint(msgs []anthropic.MessageParam) {
+	for i := 1; i < len(msgs); i++ {
+		for j := range msgs[i].Content {
+			cc := anthropic.CacheControlEphemeralParam{}
+			if i == len(msgs)-1 && j == len(msgs[i].Content)-1 {
+				cc = anthropic.NewCacheControlEphemeralParam()
+			}
+			switch b := &msgs[i].Content[j]; {
+			case b.OfToolResult != nil:
+				b.OfToolResult.CacheControl = cc
+			case b.OfText != nil:
+				b.OfText.CacheControl = cc
+			}
+		}
+	}
 }
 
 // resultText is the tool result for a submitted answer.
@@ -203,7 +230,8 @@ func (o *OpenAI) Review(ctx context.Context, req Request) (Response, error) {
 		if err != nil {
 			return Response{Usage: usage}, fmt.Errorf("%w: openai chat completions: %w", ErrUnavailable, err)
 		}
-		usage = usage.Add(priced(o.model, Usage{InputTokens: c.Usage.PromptTokens, OutputTokens: c.Usage.CompletionTokens}))
+		usage = usage.Add(priced(o.model, Usage{InputTokens: c.Usage.PromptTokens, OutputTokens: c.Usage.CompletionTokens,
+			CacheReadTokens: c.Usage.PromptTokensDetails.CachedTokens}))
 		if len(c.Choices) > 0 && len(c.Choices[0].Message.ToolCalls) > 0 {
 			msg := c.Choices[0].Message
 			params.Messages = append(params.Messages, msg.ToParam())

@@ -36,6 +36,9 @@ type Reply struct {
 	Calls []ToolCall
 	// InputTokens and OutputTokens are the usage reported.
 	InputTokens, OutputTokens int
+	// CachedInputTokens, for OpenAI, is the part of InputTokens reported
+	// as read from its prompt cache (prompt_tokens_details.cached_tokens).
+	CachedInputTokens int
 }
 
 // ToolCall is one scripted tool call.
@@ -59,10 +62,15 @@ type Server struct {
 	*httptest.Server
 	// OnRequest, when set, answers instead of the script when it returns a reply.
 	OnRequest func(Request) *Reply
+	// PromptCacheMinTokens is the shortest prefix, in estimated tokens
+	// (four bytes of JSON each), the fake Anthropic API caches; 0 means
+	// DefaultPromptCacheMinTokens.
+	PromptCacheMinTokens int
 
-	mu       sync.Mutex
-	script   []Reply
-	requests []Request
+	mu          sync.Mutex
+	script      []Reply
+	requests    []Request
+	promptCache map[string]bool // written prefixes
 }
 
 // Requests returns the requests received so far.

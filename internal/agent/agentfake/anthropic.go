@@ -29,7 +29,11 @@ func NewAnthropic(t testing.TB, replies ...Reply) *Server {
 				})
 				return
 			}
-			writeJSON(w, http.StatusOK, withRequestID(rep.Header), AnthropicMessage(req, rep))
+			msg := AnthropicMessage(req, rep)
+			read, written := s.promptCacheUsage(req)
+			usage := msg["usage"].(map[string]any)
+			usage["cache_read_input_tokens"], usage["cache_creation_input_tokens"] = read, written
+			writeJSON(w, http.StatusOK, withRequestID(rep.Header), msg)
 		})
 		return mux
 	}, replies)

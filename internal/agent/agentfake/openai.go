@@ -42,7 +42,8 @@ func NewOpenAI(t testing.TB, replies ...Reply) *Server {
 				}},
 				"usage": map[string]any{
 					"prompt_tokens": rep.InputTokens, "completion_tokens": rep.OutputTokens,
-					"total_tokens": rep.InputTokens + rep.OutputTokens,
+					"total_tokens":          rep.InputTokens + rep.OutputTokens,
+					"prompt_tokens_details": map[string]any{"cached_tokens": rep.CachedInputTokens},
 				},
 			})
 		}
