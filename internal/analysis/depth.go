@@ -29,6 +29,42 @@ type depthInput struct {
 	mergeBase, headSHA string
 	// analysed is true when the head has a Cargo.toml and cargo ran.
 	analysed bool
+	// early, when set, waits for the part computed while cargo ran.
+	early func() buildFree
+}
+
+// buildFree is what the depth checks learn without a build: the unsafe
+// code the diff adds, and the changed files that may change the public API
+// (the pre-filter reads the merge base's files from git).
+type buildFree struct {
+	unsafe   []review.UnsafeItem
+	apiFiles []string
+}
+
+// startBuildFree computes in's buildFree in the background, so that it
+// overlaps cargo, and returns the wait for it.
+func startBuildFree(ctx context.Context, in depthInput) func() buildFree {
+	done := make(chan struct{})
+	var bf buildFree
+	go func() {
+		defer close(done)
+		bf = computeBuildFree(ctx, in)
+	}()
+	return func() buildFree {
+		<-done
+		return bf
+	}
+}
+
+func computeBuildFree(ctx context.Context, in depthInput) buildFree {
+	var bf buildFree
+	if in.cfg.UnsafeReview() {
+		bf.unsafe = unsafereview.ScanDiff(in.diff, in.heads.read)
+	}
+	if in.cfg.SemverCheck() {
+		bf.apiFiles = apiFiles(ctx, in)
+	}
+	return bf
 }
 
 // depthChecks runs the checks that look beyond the compiler's diagnostics:
@@ -39,9 +75,13 @@ type depthInput struct {
 func depthChecks(ctx context.Context, in depthInput) ([]review.Diagnostic, *review.Depth) {
 	depth := &review.Depth{}
 	var diags []review.Diagnostic
+	if in.early == nil {
+		bf := computeBuildFree(ctx, in)
+		in.early = func() buildFree { return bf }
+	}
 	if in.cfg.UnsafeReview() {
 		depth.UnsafeChecked = true
-		depth.Unsafe = unsafereview.ScanDiff(in.diff, in.heads.read)
+		depth.Unsafe = in.early().unsafe
 	}
 	diags = append(diags, dependencyChecks(ctx, in, depth)...)
 	diags = append(diags, semverChecks(ctx, in, depth)...)
