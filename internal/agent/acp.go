@@ -201,7 +201,7 @@ func (a *ACP) Review(ctx context.Context, req Request) (Response, error) {
 		client.startTurn()
 		pr, err := conn.Prompt(ctx, acp.PromptRequest{SessionId: sess.SessionId, Prompt: []acp.ContentBlock{acp.TextBlock(text)}})
 		if pr.Usage != nil { // cumulative over the session's turns
-			usage.InputTokens, usage.OutputTokens = int64(pr.Usage.InputTokens), int64(pr.Usage.OutputTokens)
+			usage = acpUsage(pr.Usage, usage)
 		}
 		if cost, ok := client.costUSD(); ok {
 			usage.CostUSD, usage.CostKnown = cost, true
@@ -260,4 +260,22 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// acpUsage reads an agent's cumulative usage into u (whose cost it keeps).
+// Agents differ on whether inputTokens counts the prompt cache's tokens
+// (Claude's, like Anthropic's API, does not); totalTokens sums every kind,
+// so the input sent is what it holds beyond output and reasoning, or
+// inputTokens when that is more.
+func acpUsage(r *acp.Usage, u Usage) Usage {
+	deref := func(p *int) int64 {
+		if p == nil {
+			return 0
+		}
+		return int64(*p)
+	}
+	u.OutputTokens = int64(r.OutputTokens)
+	u.CacheReadTokens, u.CacheWriteTokens = deref(r.CachedReadTokens), deref(r.CachedWriteTokens)
+	u.InputTokens = max(int64(r.InputTokens), int64(r.TotalTokens)-u.OutputTokens-deref(r.ThoughtTokens))
+	return u
 }

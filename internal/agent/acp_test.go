@@ -97,7 +97,9 @@ func TestACPRepairRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != agent.StatusOK || res.Usage.InputTokens != 2400 || res.Usage.CostUSD != 0.025 {
+	// The agent reports its input without the prompt cache's tokens; the
+	// input sent, which budgets count, holds them.
+	if res.Status != agent.StatusOK || res.Usage.InputTokens != 2400 || res.Usage.CacheReadTokens != 1800 || res.Usage.CostUSD != 0.025 {
 		t.Fatalf("status %s usage %+v err %v", res.Status, res.Usage, res.Err)
 	}
 }

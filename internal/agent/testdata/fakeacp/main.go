@@ -119,9 +119,14 @@ func (a *agent) Prompt(ctx context.Context, p acp.PromptRequest) (acp.PromptResp
 	_ = a.conn.SessionUpdate(ctx, acp.SessionNotification{SessionId: p.SessionId, Update: acp.SessionUpdate{UsageUpdate: &acp.SessionUsageUpdate{
 		SessionUpdate: "usage_update", Size: 200000, Used: 1500 * a.turns, Cost: &acp.Cost{Amount: 0.0125 * float64(a.turns), Currency: "USD"},
 	}}})
-	return acp.PromptResponse{StopReason: acp.StopReasonEndTurn, Usage: &acp.Usage{
-		InputTokens: 1200 * a.turns, OutputTokens: 80 * a.turns, TotalTokens: 1280 * a.turns,
-	}}, nil
+	usage := &acp.Usage{InputTokens: 1200 * a.turns, OutputTokens: 80 * a.turns, TotalTokens: 1280 * a.turns}
+	if os.Getenv("FAKEACP_SCENARIO") == "malformed" {
+		// As Claude's ACP agent reports it: inputTokens without the prompt
+		// cache's tokens, totalTokens with them.
+		read := 900 * a.turns
+		usage.InputTokens, usage.CachedReadTokens = 300*a.turns, &read
+	}
+	return acp.PromptResponse{StopReason: acp.StopReasonEndTurn, Usage: usage}, nil
 }
 
 func okOr(err error) string {
