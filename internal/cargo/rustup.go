@@ -70,6 +70,11 @@ func rustupDefault(rustc string) (_ toolchain, ok bool) {
 	}
 	for _, n := range names {
 		sysroot := filepath.Join(home, "toolchains", n)
+		if fi, err := os.Lstat(sysroot); err != nil || !fi.IsDir() {
+			// Absent, or a linked custom toolchain: rustc names its real
+			// directory, which the sandbox must mount.
+			continue
+		}
 		bin := filepath.Join(sysroot, "bin")
 		if regularFile(filepath.Join(bin, "rustc")) && regularFile(filepath.Join(bin, "cargo")) {
 			return toolchain{name: n, bin: bin, sysroot: sysroot}, true

@@ -19,6 +19,7 @@ func TestRustupDefault(t *testing.T) {
 		env       string // RUSTUP_TOOLCHAIN
 		installed []string
 		notProxy  bool
+		linked    bool   // the toolchains are links to directories elsewhere
 		cwdFile   string // a toolchain file in the directory rustc runs in
 		want      string // the toolchain's name; "" when not certain
 	}{
@@ -33,6 +34,7 @@ func TestRustupDefault(t *testing.T) {
 		{name: "override elsewhere", settings: "default_toolchain = \"stable-" + host + "\"\n[overrides]\n\"/srv\" = \"nightly-" + host + "\"", installed: []string{"stable-" + host}, want: "stable-" + host},
 		{name: "toolchain file where rustc runs", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, cwdFile: "rust-toolchain.toml"},
 		{name: "unreadable settings", settings: "default_toolchain = [", installed: []string{"stable-" + host}},
+		{name: "linked custom toolchain", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, linked: true},
 		{name: "rustc is not rustup's proxy", settings: `default_toolchain = "stable-` + host + `"`, installed: []string{"stable-" + host}, notProxy: true},
 	}
 	for _, tt := range tests {
@@ -50,7 +52,18 @@ func TestRustupDefault(t *testing.T) {
 				writeTree(t, home, map[string]string{"settings.toml": strings.ReplaceAll(tt.settings, "CWD", cwd)})
 			}
 			for _, n := range tt.installed {
-				writeTree(t, home, map[string]string{"toolchains/" + n + "/bin/rustc": "", "toolchains/" + n + "/bin/cargo": ""})
+				if !tt.linked {
+					writeTree(t, home, map[string]string{"toolchains/" + n + "/bin/rustc": "", "toolchains/" + n + "/bin/cargo": ""})
+					continue
+				}
+				elsewhere := t.TempDir()
+				writeTree(t, elsewhere, map[string]string{"bin/rustc": "", "bin/cargo": ""})
+				if err := os.MkdirAll(filepath.Join(home, "toolchains"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(elsewhere, filepath.Join(home, "toolchains", n)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			bin := t.TempDir()
 			writeTree(t, bin, map[string]string{"rustup": "#!/bin/sh\n"})
