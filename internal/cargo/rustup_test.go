@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -110,5 +111,23 @@ func TestRustupDefaultAgreesWithRustc(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("from rustup's settings: %s; rustc --print sysroot: %s", got, want)
+	}
+}
+
+// A linked toolchain's real directory is mounted in the sandbox: the link
+// alone would dangle there.
+func TestToolchainEnvMountsALinkedToolchain(t *testing.T) {
+	real, links := t.TempDir(), t.TempDir()
+	link := filepath.Join(links, "custom")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	_, readOnly, err := toolchain{name: "custom", bin: filepath.Join(link, "bin"), sysroot: link}.env()
+	if err != nil {
+		t.Skip(err) // no cargo on the PATH
+	}
+	want, _ := filepath.EvalSymlinks(real)
+	if !slices.Contains(readOnly, want) {
+		t.Errorf("read-only mounts %v lack the toolchain's real directory %s", readOnly, want)
 	}
 }

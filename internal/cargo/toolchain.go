@@ -211,14 +211,22 @@ func (tc toolchain) env() (env, readOnly []string, err error) {
 		env = append(env, "RUSTUP_TOOLCHAIN="+tc.name)
 	}
 	readOnly = append(readOnly, host.ReadOnly...)
-	covered := false
-	for _, d := range append([]string{"/usr"}, readOnly...) {
-		if within(tc.sysroot, d) {
-			covered = true
-		}
+	// A linked (custom) toolchain lives elsewhere than its link: the
+	// sandbox mounts where it really is.
+	sysroots := []string{tc.sysroot}
+	if real, err := filepath.EvalSymlinks(tc.sysroot); err == nil && real != tc.sysroot {
+		sysroots = append(sysroots, real)
 	}
-	if !covered {
-		readOnly = append(readOnly, tc.sysroot)
+	for _, sysroot := range sysroots {
+		covered := false
+		for _, d := range append([]string{"/usr"}, readOnly...) {
+			if within(sysroot, d) {
+				covered = true
+			}
+		}
+		if !covered {
+			readOnly = append(readOnly, sysroot)
+		}
 	}
 	return env, readOnly, nil
 }
