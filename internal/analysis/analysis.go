@@ -211,7 +211,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	// reviewed as far as it can be, and the result says it is incomplete:
 	// it never passes for a clean review.
 	// The depth checks' part that needs no build overlaps cargo.
-	early := startBuildFree(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, mergeBase: mergeBase})
+	awaitBuildFree := startBuildFree(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, mergeBase: mergeBase})
 	refusal := manifestRefusal(src)
 	built := refusal == ""
 	if !built {
@@ -228,7 +228,7 @@ func run(ctx context.Context, req Request, start time.Time) (review.Result, erro
 	// context) come from git in one process.
 	heads.prefetch(diagnosticPaths(diags))
 	depthDiags, depth := depthChecks(ctx, depthInput{req: req, cfg: cfg, diff: diff, heads: heads, src: src,
-		copts: copts, mergeBase: mergeBase, headSHA: headSHA, analysed: built, early: early})
+		copts: copts, mergeBase: mergeBase, headSHA: headSHA, analysed: built, awaitBuildFree: awaitBuildFree})
 	// The depth checks quote tools' errors (cargo-semver-checks, rustdoc)
 	// in notes and findings: no worker path may be posted.
 	cargo.RedactDiagnostics(depthDiags, src, copts)

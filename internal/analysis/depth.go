@@ -29,8 +29,8 @@ type depthInput struct {
 	mergeBase, headSHA string
 	// analysed is true when the head has a Cargo.toml and cargo ran.
 	analysed bool
-	// early, when set, waits for the part computed while cargo ran.
-	early func() buildFree
+	// awaitBuildFree, when set, waits for the part computed while cargo ran.
+	awaitBuildFree func() buildFree
 }
 
 // buildFree is what the depth checks learn without a build: the unsafe
@@ -75,13 +75,13 @@ func computeBuildFree(ctx context.Context, in depthInput) buildFree {
 func depthChecks(ctx context.Context, in depthInput) ([]review.Diagnostic, *review.Depth) {
 	depth := &review.Depth{}
 	var diags []review.Diagnostic
-	if in.early == nil {
+	if in.awaitBuildFree == nil {
 		bf := computeBuildFree(ctx, in)
-		in.early = func() buildFree { return bf }
+		in.awaitBuildFree = func() buildFree { return bf }
 	}
 	if in.cfg.UnsafeReview() {
 		depth.UnsafeChecked = true
-		depth.Unsafe = in.early().unsafe
+		depth.Unsafe = in.awaitBuildFree().unsafe
 	}
 	diags = append(diags, dependencyChecks(ctx, in, depth)...)
 	diags = append(diags, semverChecks(ctx, in, depth)...)

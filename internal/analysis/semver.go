@@ -82,7 +82,7 @@ func semverChecks(ctx context.Context, in depthInput, depth *review.Depth) []rev
 	if !in.cfg.SemverCheck() || !in.analysed {
 		return nil
 	}
-	rsFiles := in.early().apiFiles
+	rsFiles := in.awaitBuildFree().apiFiles
 	if len(rsFiles) == 0 {
 		return nil // the public API cannot have changed
 	}
