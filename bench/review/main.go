@@ -17,6 +17,11 @@
 // when it works here, fetch on); bare clippy runs on the same heads in its
 // own checkout and target dir. The last line is
 // review_push_ratio=<median of paired ratios> review_ms=<median> clippy_ms=<median>.
+// With -compare, a second binary runs in the same rounds (the order
+// rotating) and compare_push_ratio and push_vs_compare_ratio (the median of
+// the per-round ratios of the two binaries) come before it; -base-config
+// commits a repository config in the base, e.g. to turn off checks the
+// other binary lacks.
 //
 // On a busy machine the wall ratio tracks the CPU ratio: rustfmt, which
 // symposium runs beside clippy, then finds no idle core to run on. CPU times
