@@ -71,12 +71,7 @@ func SemverChecks(ctx context.Context, tool, dir string, base SemverBase, pkg st
 	if err != nil {
 		return sandbox.Result{}, err
 	}
-	var res sandbox.Result
-	err = buildIn(ctx, opts.TargetDir, dir, func() error {
-		var err error
-		res, err = opts.Runner.Run(ctx, cmd)
-		return err
-	})
+	res, err := runLocked(ctx, dir, opts, cmd, nil)
 	if err != nil {
 		runsTotal.WithLabelValues("semver-checks", "error").Inc()
 		return res, fmt.Errorf("cargo-semver-checks: %w", err)

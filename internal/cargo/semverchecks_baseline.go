@@ -109,14 +109,8 @@ func SemverBaselineRustdoc(ctx context.Context, headDir string, b SemverBaseline
 	cmd.Env = append(cmd.Env, "RUSTC_BOOTSTRAP=1", "RUSTDOCFLAGS="+semverRustdocFlags,
 		"RUSTFLAGS=--cap-lints=allow", "CARGO_NET_OFFLINE=true")
 	rel := filepath.Join("doc", b.Lib+".json")
-	var res sandbox.Result
-	err = buildIn(ctx, opts.TargetDir, b.Root, func() error {
-		// A file left by an earlier run must not pass for this one's.
-		removeOutput(opts.TargetDir, rel)
-		var err error
-		res, err = opts.Runner.Run(ctx, cmd)
-		return err
-	})
+	// A file left by an earlier run must not pass for this one's.
+	res, err := runLocked(ctx, b.Root, opts, cmd, func() { removeOutput(opts.TargetDir, rel) })
 	if err != nil {
 		runsTotal.WithLabelValues("semver-baseline", "error").Inc()
 		return nil, fmt.Errorf("semver baseline: cargo doc: %w", err)

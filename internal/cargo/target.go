@@ -137,3 +137,18 @@ func runBuild(ctx context.Context, dir string, opts Options, args []string) (san
 	})
 	return res, err
 }
+
+// runLocked runs the prepared cmd in the sandbox with the target dir locked
+// for dir; before, when set, runs first under the lock.
+func runLocked(ctx context.Context, dir string, opts Options, cmd sandbox.Command, before func()) (sandbox.Result, error) {
+	var res sandbox.Result
+	err := buildIn(ctx, opts.TargetDir, dir, func() error {
+		if before != nil {
+			before()
+		}
+		var err error
+		res, err = opts.Runner.Run(ctx, cmd)
+		return err
+	})
+	return res, err
+}
