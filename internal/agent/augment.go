@@ -321,7 +321,7 @@ func note(backend string, r AugmentResult) string {
 
 // allHunksOmitted reports whether the budget left no hunk in the prompt.
 func allHunksOmitted(p Prompt) bool {
-	return !strings.Contains(p.User, "## Changed hunks")
+	return !strings.Contains(p.User, "## "+hunksSection+"\n")
 }
 
 func budgetOf(req Request) int {

@@ -3,9 +3,10 @@ package agent_test
 import (
 	"context"
 	"fmt"
-	"github.com/symposium-dev/symposium/internal/testredis"
 	"testing"
 	"time"
+
+	"github.com/symposium-dev/symposium/internal/testredis"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/symposium-dev/symposium/internal/agent"

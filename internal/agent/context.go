@@ -16,11 +16,11 @@ var itemHeader = regexp.MustCompile(`^\s*(pub(\([^)]*\))?\s+)?((async|const|unsa
 // show their header only.
 const maxContextLines = 12
 
-// enclosingContext renders the head lines of the items that enclose the
-// changed lines of one file, minus the lines the hunks already show. It is
-// a brace scan, not a parser: good enough to show the signature and body
-// around a change.
-func enclosingContext(path, src string, hunks []review.Hunk) string {
+// enclosingContext returns the head lines of the items that enclose the
+// changed lines of one file, minus the lines the hunks already show, as
+// runs of adjacent lines. It is a brace scan, not a parser: good enough to
+// show the signature and body around a change.
+func enclosingContext(src string, hunks []review.Hunk) []codeBlock {
 	lines := strings.Split(src, "\n")
 	shown := map[int]bool{}
 	var anchors []int
@@ -50,21 +50,17 @@ func enclosingContext(path, src string, hunks []review.Hunk) string {
 			nums = append(nums, n)
 		}
 	}
-	if len(nums) == 0 {
-		return ""
-	}
 	sort.Ints(nums)
-	var b strings.Builder
-	fmt.Fprintf(&b, "### %s\n", path)
-	prev := 0
+	var out []codeBlock
 	for _, n := range nums {
-		if prev != 0 && n != prev+1 {
-			b.WriteString("…\n")
+		line := fmt.Sprintf("%d:%s\n", n, escapeUntrusted(lines[n-1]))
+		if k := len(out) - 1; k >= 0 && out[k].last == n-1 {
+			out[k].last, out[k].text = n, out[k].text+line
+			continue
 		}
-		fmt.Fprintf(&b, "%d %s\n", n, escapeUntrusted(lines[n-1]))
-		prev = n
+		out = append(out, codeBlock{n, n, line})
 	}
-	return b.String()
+	return out
 }
 
 // changeAnchors returns the head line of the first change of each run of

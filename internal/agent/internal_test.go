@@ -22,14 +22,14 @@ const smallDiff = `diff --git a/src/lib.rs b/src/lib.rs
 `
 
 func TestBuildPromptBudget(t *testing.T) {
-	src := "struct Foo;\n\n" + strings.Repeat("// pad\n", 5) + "impl Foo {\n    fn bar(&self) -> u32 {\n        let x = 1;\n        let y = x + 1;\n        y\n    }\n}\n"
+	src := "struct Foo;\n\n" + strings.Repeat("// pad\n", 6) + "impl Foo {\n    fn bar(&self) -> u32 {\n        let x = 1;\n        let y = x + 1;\n        y\n    }\n}\n"
 	req := Request{Title: "t", Body: strings.Repeat("body ", 100), Diff: smallDiff, Instructions: "Be strict.",
 		HeadFile: func(string) ([]byte, bool) { return []byte(src), true }}
 	p, err := BuildPrompt(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"### src/lib.rs\n10     fn bar(&self) -> u32 {\n11         let x = 1;\n-        x\n12+        let y = x + 1;\n", "8 impl Foo {", "Be strict.", "<untrusted name=\"pr\">\n# t\n\nbody "} {
+	for _, want := range []string{"### src/lib.rs\n9:impl Foo {\n10     fn bar(&self) -> u32 {\n11         let x = 1;\n-        x\n12+        let y = x + 1;\n", "Be strict.", "<untrusted name=\"pr\">\n# t\n\nbody "} {
 		if !strings.Contains(p.User, want) {
 			t.Errorf("prompt lacks %q:\n%s", want, p.User)
 		}

@@ -21,14 +21,14 @@ func TestEnclosingContextAnchorsOnChanges(t *testing.T) {
 			// Git's leading context reaches into fn a; the change is in the impl.
 			name:  "added",
 			hunk:  "@@ -4,6 +4,7 @@\n         two();\n     }\n \n+    fn b(&self) {}\n     fn c(&self) {}\n     fn d(&self) {}\n     fn e(&self) {}\n",
-			want:  []string{"1 impl S {\n"},
+			want:  []string{"1:impl S {\n"},
 			never: []string{"one();", "fn a", "4         two();"},
 		},
 		{
 			// A deletion is anchored on the head line after it.
 			name:  "deleted",
 			hunk:  "@@ -2,5 +2,4 @@\n     fn a(&self) {\n         one();\n-        zero();\n         two();\n     }\n",
-			want:  []string{"1 impl S {\n"},
+			want:  []string{"1:impl S {\n"},
 			never: []string{"fn c"},
 		},
 	}
@@ -38,7 +38,7 @@ func TestEnclosingContextAnchorsOnChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := enclosingContext("src/s.rs", src.String(), d.Files[0].Hunks)
+			got := joinBlocks(enclosingContext(src.String(), d.Files[0].Hunks))
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("context lacks %q:\n%s", w, got)
@@ -65,5 +65,28 @@ func TestPromptFileHeadingOncePerRun(t *testing.T) {
 	want := "### src/a.rs\n1 fn a() {}\n2+fn b() {}\n3 fn c() {}\n…\n21 fn x() {}\n22+fn y() {}\n23 fn z() {}\n### src/b.rs\n1 fn m() {}\n2+fn n() {}\n"
 	if !strings.Contains(p.User, want) {
 		t.Errorf("hunks rendered as\n%s\nwant\n%s", p.User, want)
+	}
+}
+
+func TestPromptMergesEnclosingItemsIntoHunks(t *testing.T) {
+	src := map[string]string{
+		"src/a.rs": "struct S {\n    a: u8,\n    b: u8,\n    c: u8,\n    d: u8,\n    e: u8,\n    f: u8,\n}\n",
+		"src/b.rs": "impl T {\n    fn m(&self) {\n" + strings.Repeat("        step();\n", 12) + "        four();\n        step();\n    }\n}\n",
+	}
+	diff := "diff --git a/src/a.rs b/src/a.rs\n--- a/src/a.rs\n+++ b/src/a.rs\n@@ -5,3 +5,4 @@\n     d: u8,\n+    e: u8,\n     f: u8,\n }\n" +
+		"diff --git a/src/b.rs b/src/b.rs\n--- a/src/b.rs\n+++ b/src/b.rs\n@@ -14,3 +14,4 @@\n         step();\n+        four();\n         step();\n     }\n"
+	p, err := BuildPrompt(Request{Diff: diff, HeadFile: func(path string) ([]byte, bool) { s, ok := src[path]; return []byte(s), ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One heading for the code; each file's enclosing items ("N:") in line
+	// order with its hunks, "…" only where lines are skipped.
+	want := "## Changed code\n### src/a.rs\n1:struct S {\n2:    a: u8,\n3:    b: u8,\n4:    c: u8,\n5     d: u8,\n6+    e: u8,\n7     f: u8,\n8 }\n" +
+		"### src/b.rs\n1:impl T {\n2:    fn m(&self) {\n…\n14         step();\n15+        four();\n16         step();\n17     }\n"
+	if !strings.Contains(p.User, want) {
+		t.Errorf("prompt\n%s\nwant\n%s", p.User, want)
+	}
+	if n := strings.Count("\n"+p.User, "\n## "); n != 1 {
+		t.Errorf("%d section headings:\n%s", n, p.User)
 	}
 }
