@@ -3,6 +3,7 @@ package skills
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -80,18 +81,32 @@ func validName(s string) bool {
 	return true
 }
 
-// constraint turns op and version into a Cargo-semantics check.
+// cargoVersion is the version syntax of a Cargo requirement: a partial
+// version (1, 1.2, 1.2.3, with * for a missing part) and a pre-release only
+// on a full version. Masterminds' extras (x, ||, ranges, v prefixes) are
+// not Cargo's and are refused.
+var cargoVersion = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*|\*)(\.(0|[1-9][0-9]*|\*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)?)?$`)
+
+// constraint turns op and version into a check with Cargo's semantics.
 func constraint(op, version string) (func(*semver.Version) bool, error) {
 	if version == "" {
 		return nil, errors.New("missing version")
 	}
+	if !cargoVersion.MatchString(version) {
+		return nil, fmt.Errorf("version %q is not a Cargo version requirement", version)
+	}
 	switch op {
 	case "==":
+		// Cargo's "=": "=1.0.219" is that version, "=1.0" any 1.0.x.
+		if strings.Count(version, ".") < 2 || strings.Contains(version, "*") {
+			op = "~"
+			break
+		}
 		want, err := semver.NewVersion(version)
 		if err != nil {
 			return nil, err
 		}
-		return want.Equal, nil
+		return func(v *semver.Version) bool { return v.Equal(want) }, nil
 	case "=":
 		op = "^" // "=1.0" means "^1.0", not Cargo's exact "="
 	}
@@ -100,6 +115,21 @@ func constraint(op, version string) (func(*semver.Version) bool, error) {
 		return nil, err
 	}
 	return c.Check, nil
+}
+
+// preOK applies Cargo's pre-release rule: a pre-release version matches
+// only requirements naming a pre-release of the same major.minor.patch.
+func preOK(v *semver.Version, reqs []string) bool {
+	if v.Prerelease() == "" {
+		return true
+	}
+	for _, r := range reqs {
+		rv, err := semver.NewVersion(strings.TrimLeft(r, "=<>^~"))
+		if err == nil && rv.Prerelease() != "" && rv.Major() == v.Major() && rv.Minor() == v.Minor() && rv.Patch() == v.Patch() {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseDependsOn parses a comma-separated list of atoms (SKILL.md
@@ -122,20 +152,18 @@ func ParseDependsOn(list []string) ([]Atom, error) {
 	return atoms, nil
 }
 
-// parsePredicate parses "depends-on(<atom>[,<requirement>...])".
-func parsePredicate(s string) (Atom, error) {
-	s = strings.TrimSpace(s)
-	inner, ok := strings.CutPrefix(s, "depends-on(")
-	if !ok || !strings.HasSuffix(inner, ")") {
-		return Atom{}, fmt.Errorf("predicate %q: only depends-on(...) is supported", s)
+// parseDependsOnArg parses depends-on's argument: an atom, then further
+// comma-separated requirements ("serde>=1.0,<2.0"), all without spaces.
+func parseDependsOnArg(s string) (Atom, error) {
+	if strings.ContainsAny(s, " \t\r\n") {
+		return Atom{}, fmt.Errorf("depends-on(%s): write the atom without spaces", s)
 	}
-	parts := strings.Split(strings.TrimSuffix(inner, ")"), ",")
-	a, err := ParseAtom(strings.TrimSpace(parts[0]))
+	parts := strings.Split(s, ",")
+	a, err := ParseAtom(parts[0])
 	if err != nil {
 		return Atom{}, err
 	}
 	for _, r := range parts[1:] {
-		r = strings.TrimSpace(r)
 		op := ""
 		for _, o := range ops {
 			if strings.HasPrefix(r, o) {
@@ -144,10 +172,10 @@ func parsePredicate(s string) (Atom, error) {
 			}
 		}
 		if op == "" || a.Name == "*" {
-			return Atom{}, fmt.Errorf("predicate %q: bad requirement %q", s, r)
+			return Atom{}, fmt.Errorf("depends-on(%s): bad requirement %q", s, r)
 		}
 		if _, err := constraint(op, r[len(op):]); err != nil {
-			return Atom{}, fmt.Errorf("predicate %q: %w", s, err)
+			return Atom{}, fmt.Errorf("depends-on(%s): %w", s, err)
 		}
 		a.Range = append(a.Range, r)
 	}
@@ -177,7 +205,7 @@ func satisfies(locked string, reqs []string) bool {
 		return true
 	}
 	v, err := semver.NewVersion(locked)
-	if err != nil {
+	if err != nil || !preOK(v, reqs) {
 		return false
 	}
 	for _, r := range reqs {
@@ -194,17 +222,4 @@ func satisfies(locked string, reqs []string) bool {
 		}
 	}
 	return true
-}
-
-// matchAny reports whether at least one atom holds, with the reason.
-func matchAny(atoms []Atom, deps Deps) (string, bool) {
-	for _, a := range atoms {
-		if v, ok := a.Match(deps); ok {
-			if v == "" {
-				return "depends-on " + a.String(), true
-			}
-			return fmt.Sprintf("depends-on %s (locked %s %s)", a, a.Name, v), true
-		}
-	}
-	return "", false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -57,29 +58,31 @@ func (s Set) Get(name string) (Skill, bool) {
 func (s Set) ForCrate(name string) []Skill {
 	var out []Skill
 	for _, sk := range s.Skills {
-		if containsString(sk.Crates, name) {
+		if slices.Contains(sk.Crates, name) {
 			out = append(out, sk)
 		}
 	}
 	return out
 }
 
-// maxOperatorDepth is how deep SKILL.md files are searched for in an
-// operator directory.
-const maxOperatorDepth = 3
+// maxScanDepth is how deep SKILL.md files are searched for below a skill
+// group's directory (or an operator's), and maxScanSkills how many one scan
+// reads at most.
+const (
+	maxScanDepth  = 6
+	maxScanSkills = 200
+)
 
 // Discover finds the skills that apply to in.Workspace.
 func Discover(ctx context.Context, in Input) (Set, error) {
 	deps := in.Workspace.DepSet()
 	var set Set
-	add := func(sk Skill, gates [][]Atom, base string) {
-		for _, g := range gates {
-			if _, ok := matchAny(g, deps); !ok {
-				set.Skipped = append(set.Skipped, Note{Path: sk.Path, Why: "the manifest's depends-on does not hold"})
-				return
-			}
+	add := func(sk Skill, gates []Predicate, sc Scope, base string) {
+		if _, failed := evalAll(gates, sc); failed != nil {
+			set.Skipped = append(set.Skipped, Note{Path: sk.Path, Why: "the manifest's " + failed.String() + " does not hold"})
+			return
 		}
-		why, ok := sk.applies(deps)
+		why, ok := sk.applies(sc)
 		if !ok {
 			set.Skipped = append(set.Skipped, Note{Path: sk.Path, Why: why})
 			return
@@ -96,21 +99,42 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		}
 		set.Skills = append(set.Skills, sk)
 	}
-
-	if in.RepoDir != "" && in.Base != "" {
-		t := gitTree{repo: in.RepoDir, rev: in.Base}
-		found, notes, err := scan(ctx, t, ".agents/skills", 1)
-		if err != nil {
-			return Set{}, fmt.Errorf("skills: .agents/skills at %s: %w", in.Base, err)
-		}
-		set.Skipped = append(set.Skipped, notes...)
-		for _, sk := range found {
-			sk.Kind = KindRepository
-			add(sk, nil, "the repository's .agents/skills (base revision)")
+	scanGroups := func(t tree, groups []group, sc Scope, workspace bool, each func(sk *Skill, dir string) string) {
+		for _, g := range groups {
+			found, notes, err := scan(ctx, t, g.dir, workspace)
+			if err != nil {
+				set.Skipped = append(set.Skipped, Note{Path: t.label(g.dir), Why: err.Error()})
+				continue
+			}
+			set.Skipped = append(set.Skipped, notes...)
+			for _, sk := range found {
+				add(sk, g.gates, sc, each(&sk, g.dir))
+			}
 		}
 	}
 
+	workspace := Scope{Deps: deps, WorkspaceMember: true}
+	if in.RepoDir != "" && in.Base != "" {
+		root := in.workspacePrefix()
+		workspace.Exists = func(p string) bool { return gitTree{repo: in.RepoDir, rev: in.Base, prefix: root}.exists(ctx, p) }
+		for _, prefix := range in.workspacePlugins() {
+			t := gitTree{repo: in.RepoDir, rev: in.Base, prefix: prefix}
+			groups, notes := workspaceGroups(ctx, t)
+			for _, n := range notes {
+				set.Skipped = append(set.Skipped, Note{Path: t.label("SYMPOSIUM.toml"), Why: n})
+			}
+			scanGroups(t, groups, workspace, true, func(sk *Skill, dir string) string {
+				sk.Kind = KindRepository
+				return "the repository's " + path.Join(prefix, dir) + " (base revision)"
+			})
+		}
+	}
+
+	dependency := Scope{Deps: deps, Exists: workspace.Exists}
 	for _, dep := range in.Workspace.Deps {
+		if in.Workspace.isMember(dep) {
+			continue // its skills are the workspace's, above
+		}
 		t, label, ok := in.crateTree(dep)
 		if !ok {
 			set.Skipped = append(set.Skipped, Note{Path: dep.Dir, Why: label})
@@ -120,34 +144,89 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		for _, n := range notes {
 			set.Skipped = append(set.Skipped, Note{Path: t.label("Cargo.toml"), Why: n})
 		}
-		for _, g := range groups {
-			found, notes, err := scan(ctx, t, g.dir, 1)
-			if err != nil {
-				set.Skipped = append(set.Skipped, Note{Path: t.label(g.dir), Why: err.Error()})
-				continue
-			}
-			set.Skipped = append(set.Skipped, notes...)
-			for _, sk := range found {
-				sk.Kind, sk.Crate, sk.Version = KindCrate, dep.Name, dep.Version
-				sk.Crates = append([]string{dep.Name}, sk.Crates...)
-				add(sk, g.gates, fmt.Sprintf("shipped by %s %s, a direct dependency%s", dep.Name, dep.Version, label))
-			}
-		}
+		scanGroups(t, groups, dependency, false, func(sk *Skill, _ string) string {
+			sk.Kind, sk.Crate, sk.Version = KindCrate, dep.Name, dep.Version
+			sk.Crates = append([]string{dep.Name}, sk.Crates...)
+			return fmt.Sprintf("shipped by %s %s, a direct dependency%s", dep.Name, dep.Version, label)
+		})
 	}
 
 	for _, dir := range in.OperatorDirs {
-		found, notes, err := scan(ctx, dirTree{dir: dir}, ".", maxOperatorDepth)
-		if err != nil {
-			set.Skipped = append(set.Skipped, Note{Path: dir, Why: err.Error()})
-			continue
-		}
-		set.Skipped = append(set.Skipped, notes...)
-		for _, sk := range found {
+		scanGroups(dirTree{dir: dir}, []group{{dir: "."}}, dependency, false, func(sk *Skill, _ string) string {
 			sk.Kind = KindOperator
-			add(sk, nil, "the operator's skill directory "+dir)
-		}
+			return "the operator's skill directory " + dir
+		})
 	}
 	return set, nil
+}
+
+// workspacePrefix is the workspace root's path in the repository.
+func (in Input) workspacePrefix() string {
+	if rel, ok := within(in.CheckoutDir, in.Workspace.Root); ok && in.CheckoutDir != "" && in.Workspace.Root != "" && rel != "." {
+		return rel
+	}
+	return ""
+}
+
+// workspacePlugins are the repository paths whose skills are the
+// workspace's own: the repository's root, the workspace's root and each
+// member inside the checkout.
+func (in Input) workspacePlugins() []string {
+	out := []string{""}
+	dirs := []string{in.Workspace.Root}
+	for _, m := range in.Workspace.Members {
+		dirs = append(dirs, m.Dir)
+	}
+	for _, d := range dirs {
+		if in.CheckoutDir == "" || d == "" {
+			continue
+		}
+		rel, ok := within(in.CheckoutDir, d)
+		if !ok {
+			continue
+		}
+		if rel == "." {
+			rel = ""
+		}
+		if !slices.Contains(out, rel) {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+// isMember reports whether p is one of the workspace's members.
+func (w Workspace) isMember(p Package) bool {
+	for _, m := range w.Members {
+		if m.Name == p.Name && m.Version == p.Version && m.Dir == p.Dir {
+			return true
+		}
+	}
+	return false
+}
+
+// workspaceGroups resolves a workspace plugin's groups: its SYMPOSIUM.toml
+// (a workspace plugin does not read [package.metadata.symposium]), with
+// the defaults skills/ and, gated by workspace-member(), .agents/skills.
+func workspaceGroups(ctx context.Context, t tree) ([]group, []string) {
+	var layers []*manifest
+	var notes []string
+	if data, err := t.readFile(ctx, "SYMPOSIUM.toml"); err == nil {
+		js, err := tomlToJSON(data)
+		var m *manifest
+		if err == nil {
+			m, err = parseManifest(js)
+		}
+		if err != nil {
+			notes = append(notes, "SYMPOSIUM.toml ignored: "+err.Error())
+		} else {
+			layers = append(layers, m)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		notes = append(notes, "SYMPOSIUM.toml: "+err.Error())
+	}
+	groups, more := resolveGroups(layers, group{dir: "skills"}, group{dir: ".agents/skills", gates: []Predicate{{Fn: "workspace-member"}}})
+	return groups, append(notes, more...)
 }
 
 // crateTree returns where dep's files are read from: the base revision for
@@ -202,49 +281,64 @@ func crateGroups(ctx context.Context, t tree, dep Package) ([]group, []string) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		notes = append(notes, "SYMPOSIUM.toml: "+err.Error())
 	}
-	groups, more := resolveGroups(layers)
+	groups, more := resolveGroups(layers, group{dir: "skills"})
 	return groups, append(notes, more...)
 }
 
-// scan reads <dir>/<name>/SKILL.md (and deeper, up to depth levels of
-// subdirectories) in t.
-func scan(ctx context.Context, t tree, dir string, depth int) ([]Skill, []Note, error) {
-	subs, err := t.subdirs(ctx, dir)
-	if err != nil {
-		return nil, nil, err
-	}
+// scan finds the skills in dir of t: dir itself when it holds a SKILL.md,
+// else every SKILL.md below it ("Recursively searches for SKILL.md files,
+// then prunes nested candidates": a skill's subdirectories are its own),
+// at most maxScanDepth levels and maxScanSkills skills deep. Workspace
+// skills may omit their frontmatter.
+func scan(ctx context.Context, t tree, dir string, workspace bool) ([]Skill, []Note, error) {
 	var skills []Skill
 	var notes []Note
-	for _, name := range subs {
-		if strings.HasPrefix(name, ".") && dir == "." {
-			continue
-		}
-		sub := path.Join(dir, name)
-		file := path.Join(sub, "SKILL.md")
+	var walk func(d string, depth int) error
+	walk = func(d string, depth int) error {
+		file := path.Join(d, "SKILL.md")
 		data, err := t.readFile(ctx, file)
 		switch {
 		case err == nil:
-			sk, err := ParseSkill(data)
+			var sk Skill
+			if workspace {
+				sk, err = ParseWorkspaceSkill(data, path.Base(path.Clean(d)))
+			} else {
+				sk, err = ParseSkill(data)
+			}
 			if err != nil {
 				notes = append(notes, Note{Path: t.label(file), Why: err.Error()})
-				continue
+				return nil
 			}
 			sk.Path = t.label(file)
 			skills = append(skills, sk)
-			continue
+			return nil
 		case !errors.Is(err, fs.ErrNotExist):
 			notes = append(notes, Note{Path: t.label(file), Why: err.Error()})
-			continue
+			return nil
 		}
-		if depth > 1 {
-			more, moreNotes, err := scan(ctx, t, sub, depth-1)
-			if err != nil {
-				slog.DebugContext(ctx, "skills: scan", "dir", t.label(sub), "err", err)
+		if depth >= maxScanDepth {
+			return nil
+		}
+		subs, err := t.subdirs(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, name := range subs {
+			if strings.HasPrefix(name, ".") || name == "target" {
 				continue
 			}
-			skills = append(skills, more...)
-			notes = append(notes, moreNotes...)
+			if len(skills) >= maxScanSkills {
+				notes = append(notes, Note{Path: t.label(dir), Why: fmt.Sprintf("more than %d skills: the rest not read", maxScanSkills)})
+				return nil
+			}
+			if err := walk(path.Join(d, name), depth+1); err != nil {
+				slog.DebugContext(ctx, "skills: scan", "dir", t.label(path.Join(d, name)), "err", err)
+			}
 		}
+		return nil
+	}
+	if err := walk(dir, 0); err != nil {
+		return nil, nil, err
 	}
 	return skills, notes, nil
 }

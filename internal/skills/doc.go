@@ -5,8 +5,10 @@
 // A skill is a SKILL.md file in a skill directory, in the agentskills.io
 // format: "A SKILL.md file has YAML frontmatter followed by a markdown
 // body", with the fields `name` ("Skill identifier", required),
-// `description` ("Short description shown in skill listings", required) and
-// `depends-on` (md/reference/skill-definition.md, md/reference/depends-on.md).
+// `description` (required, at most 1024 bytes), `depends-on` and `predicates`;
+// "every frontmatter value must be a string"
+// (md/reference/skill-definition.md, md/reference/depends-on.md,
+// md/reference/predicates.md).
 //
 // Where skills come from:
 //
@@ -28,13 +30,18 @@
 //     (md/crate-authors/supporting-your-crate.md). Groups with `source.git`
 //     and `[[plugins]]` chained references are not followed (no network, no
 //     crates outside the lock file); they are reported as skipped.
-//   - The repository's own `.agents/skills/*/SKILL.md`, read at the base
+//   - The workspace's own skills (md/workspace-skills.md): for the
+//     repository's root, the workspace's root and each member, the default
+//     groups `skills/` and, gated by `workspace-member()`, `.agents/skills`,
+//     plus a SYMPOSIUM.toml's groups; "the frontmatter is optional: name
+//     defaults to the name of the skill's directory". All read at the base
 //     revision (the trusted one), never from the pull request's head.
 //     Crates that live inside the repository (path dependencies) are read at
 //     the base revision too.
-//   - Operator directories (SYMPOSIUM_SKILLS, colon-separated), searched for
-//     SKILL.md files up to three levels deep (a checkout of a skills registry
-//     keeps them as <crate>/<skill>/SKILL.md).
+//   - Operator directories (SYMPOSIUM_SKILLS, colon-separated).
+//
+// A group's directory is searched recursively for SKILL.md files, a skill's
+// own subdirectories pruned, within a depth and count bound.
 //
 // Matching (md/reference/depends-on.md): "A predicate matches against a
 // workspace's direct dependency set"; atoms are "a package name with an
@@ -54,7 +61,12 @@
 // of which must hold". "The `crates` field (in manifests and in SKILL.md
 // frontmatter) and the `crate(...)` predicate are rejected; use
 // `depends-on`." Versions compare with Cargo's semantics (caret for `^` and
-// `=`, partial versions as Cargo reads them).
+// `=`, partial versions and pre-releases as Cargo reads them; `==1.0` is
+// Cargo's `=1.0`).
+//
+// Predicates (md/reference/predicates.md) combine with not/any/all; in a
+// review `shell(...)` never runs and does not hold, `env(...)` sees no
+// variable and `path_exists(...)` looks only in the workspace at the base.
 //
 // A skill whose predicate does not hold is never offered. Crate sources are
 // untrusted: every file is read through an os.Root confined to the crate's

@@ -3,6 +3,7 @@ package skills
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -13,8 +14,9 @@ import (
 // manifest is a crate's Symposium plugin manifest, as far as skills go:
 // `[package.metadata.symposium]` in Cargo.toml and/or SYMPOSIUM.toml.
 type manifest struct {
-	DependsOn json.RawMessage `json:"depends-on"`
-	Crates    json.RawMessage `json:"crates"`
+	DependsOn  json.RawMessage `json:"depends-on"`
+	Predicates []string        `json:"predicates"`
+	Crates     json.RawMessage `json:"crates"`
 	Skills    []skillGroup    `json:"skills"`
 	Plugins   []any           `json:"plugins"`
 	Defaults  struct {
@@ -24,15 +26,17 @@ type manifest struct {
 
 // skillGroup is one [[skills]] group.
 type skillGroup struct {
-	DependsOn json.RawMessage `json:"depends-on"`
-	Crates    json.RawMessage `json:"crates"`
-	Source    json.RawMessage `json:"source"`
+	DependsOn  json.RawMessage `json:"depends-on"`
+	Predicates []string        `json:"predicates"`
+	Crates     json.RawMessage `json:"crates"`
+	Source     json.RawMessage `json:"source"`
 }
 
-// group is a resolved skill directory of a crate with its gates.
+// group is a resolved skill directory of a crate with its gates, all of
+// which must hold.
 type group struct {
 	dir   string // slash path relative to the crate root
-	gates [][]Atom
+	gates []Predicate
 }
 
 // parseManifest decodes one manifest layer from JSON; nil for none.
@@ -65,30 +69,35 @@ func tomlToJSON(data []byte) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// resolveGroups combines the manifest layers into skill directories, with
-// the notes of what was skipped. No layer (or only malformed ones) means
-// the default skills/ group.
-func resolveGroups(layers []*manifest) ([]group, []string) {
+// resolveGroups combines the manifest layers (Cargo.toml's, then
+// SYMPOSIUM.toml's) into skill directories, with the notes of what was
+// skipped. Skill groups of both layers are kept; a value both set is
+// SYMPOSIUM.toml's. The default groups (skills/ for a crate) follow unless
+// a layer opts out; no layer (or only malformed ones) means the defaults.
+func resolveGroups(layers []*manifest, defaultGroups ...group) ([]group, []string) {
 	var notes []string
-	var topGates [][]Atom
+	var top []Predicate
 	var groups []group
 	defaults := true
 	for _, m := range layers {
 		if m == nil {
 			continue
 		}
-		if m.Defaults.Skills != nil && !*m.Defaults.Skills {
-			defaults = false
+		if m.Defaults.Skills != nil {
+			defaults = *m.Defaults.Skills
 		}
 		if len(m.Plugins) > 0 {
 			notes = append(notes, "[[plugins]] chained references are not followed")
 		}
-		if atoms, err := rawAtoms(m.DependsOn); err != nil {
-			notes = append(notes, "manifest depends-on: "+err.Error())
-			return nil, notes
-		} else if atoms != nil {
-			topGates = append(topGates, atoms)
+		if len(m.DependsOn) == 0 && m.Predicates == nil {
+			continue
 		}
+		gates, err := gatesOf(m.DependsOn, m.Predicates)
+		if err != nil {
+			notes = append(notes, "manifest: "+err.Error())
+			return nil, notes
+		}
+		top = gates
 	}
 	for _, m := range layers {
 		if m == nil {
@@ -100,22 +109,66 @@ func resolveGroups(layers []*manifest) ([]group, []string) {
 				notes = append(notes, "skill group skipped: "+err.Error())
 				continue
 			}
-			atoms, err := rawAtoms(g.DependsOn)
+			gates, err := gatesOf(g.DependsOn, g.Predicates)
 			if err != nil {
-				notes = append(notes, "skill group "+dir+" skipped: depends-on: "+err.Error())
+				notes = append(notes, "skill group "+dir+" skipped: "+err.Error())
 				continue
 			}
-			gates := append([][]Atom(nil), topGates...)
-			if atoms != nil {
-				gates = append(gates, atoms)
-			}
-			groups = append(groups, group{dir: dir, gates: gates})
+			groups = append(groups, group{dir: dir, gates: append(append([]Predicate(nil), top...), gates...)})
 		}
 	}
 	if defaults {
-		groups = append(groups, group{dir: "skills", gates: topGates})
+		for _, g := range defaultGroups {
+			groups = append(groups, group{dir: g.dir, gates: append(append([]Predicate(nil), top...), g.gates...)})
+		}
 	}
 	return groups, notes
+}
+
+// gatesOf lowers a depends-on value (one atom string or a list; each may
+// carry a comma-separated range) to any(...) and parses the predicates.
+func gatesOf(dependsOn json.RawMessage, predicates []string) ([]Predicate, error) {
+	list, err := stringList(dependsOn)
+	if err != nil {
+		return nil, fmt.Errorf("depends-on: %w", err)
+	}
+	var gates []Predicate
+	if list != nil {
+		var atoms []Atom
+		for _, item := range list {
+			a, err := parseDependsOnArg(item)
+			if err != nil {
+				return nil, err
+			}
+			atoms = append(atoms, a)
+		}
+		gates = append(gates, anyOf(atoms))
+	}
+	for _, s := range predicates {
+		p, err := ParsePredicate(s)
+		if err != nil {
+			return nil, err
+		}
+		gates = append(gates, p)
+	}
+	return gates, nil
+}
+
+// stringList decodes a string or a list of strings.
+func stringList(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, errors.New("want a string or a list of strings")
+	}
+	return list, nil
 }
 
 // sourcePath reads a group's source.path, a directory inside the crate.
@@ -135,22 +188,4 @@ func sourcePath(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("source.path %q leaves the crate", src.Path)
 	}
 	return p, nil
-}
-
-// rawAtoms decodes a depends-on value: one atom string or a list of them
-// (each may carry a comma-separated range in TOML).
-func rawAtoms(raw json.RawMessage) ([]Atom, error) {
-	list, err := stringList(raw)
-	if err != nil || list == nil {
-		return nil, err
-	}
-	var atoms []Atom
-	for _, item := range list {
-		a, err := parsePredicate("depends-on(" + strings.TrimSpace(item) + ")")
-		if err != nil {
-			return nil, err
-		}
-		atoms = append(atoms, a)
-	}
-	return atoms, nil
 }

@@ -1,10 +1,10 @@
 package skills
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -41,8 +41,9 @@ type Skill struct {
 	// Body is the markdown after the frontmatter.
 	Body string `json:"-"`
 
-	atoms []Atom
-	preds []Atom
+	// gates are the skill's own predicates: its depends-on (lowered to
+	// any(...)) and its predicates, all of which must hold.
+	gates []Predicate
 }
 
 // maxNameLen and maxDescriptionLen follow the agentskills.io limits.
@@ -51,120 +52,118 @@ const (
 	maxDescriptionLen = 1024
 )
 
-// frontmatter holds the keys we read; YAML is decoded through JSON.
-type frontmatter struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	DependsOn   json.RawMessage `json:"depends-on"`
-	Predicates  json.RawMessage `json:"predicates"`
-	Crates      json.RawMessage `json:"crates"`
+// ParseSkill parses a SKILL.md from a crate, a registry or an operator:
+// YAML frontmatter between "---" lines with name and description, then the
+// markdown body.
+func ParseSkill(data []byte) (Skill, error) { return parseSkill(data, "") }
+
+// ParseWorkspaceSkill parses a workspace's own SKILL.md, in directory
+// dirName: there "the frontmatter is optional: name defaults to the name of
+// the skill's directory, and description may be omitted".
+func ParseWorkspaceSkill(data []byte, dirName string) (Skill, error) {
+	return parseSkill(data, dirName)
 }
 
-// ParseSkill parses a SKILL.md: YAML frontmatter between "---" lines, then
-// the markdown body.
-func ParseSkill(data []byte) (Skill, error) {
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+// parseSkill parses a SKILL.md; a non-empty dirName makes the frontmatter
+// optional (a workspace skill).
+func parseSkill(data []byte, dirName string) (Skill, error) {
+	text := strings.TrimLeft(strings.ReplaceAll(string(data), "\r\n", "\n"), " \t\n")
 	rest, ok := strings.CutPrefix(text, "---\n")
-	if !ok {
+	head, body := "", text
+	switch {
+	case ok:
+		if head, body, ok = strings.Cut(rest, "\n---\n"); !ok {
+			if head, ok = strings.CutSuffix(rest, "\n---"); !ok {
+				return Skill{}, errors.New("frontmatter is not closed by ---")
+			}
+			body = ""
+		}
+	case dirName == "":
 		return Skill{}, errors.New("no YAML frontmatter (the file must start with ---)")
 	}
-	head, body, ok := strings.Cut(rest, "\n---\n")
-	if !ok {
-		head, ok = strings.CutSuffix(rest, "\n---")
-		if !ok {
-			return Skill{}, errors.New("frontmatter is not closed by ---")
-		}
+	fields, err := frontmatterFields(head)
+	if err != nil {
+		return Skill{}, err
 	}
-	var fm frontmatter
-	if err := yaml.Unmarshal([]byte(head), &fm); err != nil {
-		return Skill{}, fmt.Errorf("frontmatter: %w", err)
-	}
-	if len(fm.Crates) > 0 && string(fm.Crates) != "null" {
+	if _, ok := fields["crates"]; ok {
 		return Skill{}, errors.New("frontmatter: the crates field is rejected; use depends-on")
 	}
-	s := Skill{Name: strings.TrimSpace(fm.Name), Description: strings.Join(strings.Fields(fm.Description), " "), Body: strings.TrimSpace(body)}
-	if s.Name == "" || s.Description == "" {
+	s := Skill{Name: strings.TrimSpace(fields["name"]), Description: strings.Join(strings.Fields(fields["description"]), " "), Body: strings.TrimSpace(body)}
+	if s.Name == "" {
+		s.Name = dirName
+	}
+	if s.Name == "" || s.Description == "" && dirName == "" {
 		return Skill{}, errors.New("frontmatter: name and description are required")
 	}
-	if len(s.Name) > maxNameLen || strings.ContainsAny(s.Name, " \t\n`<>") {
-		return Skill{}, fmt.Errorf("frontmatter: bad name %q", s.Name)
+	if len(s.Name) > maxNameLen || strings.ContainsAny(s.Name, " \t\n`<>()[]{}\"'/\\") {
+		return Skill{}, fmt.Errorf("frontmatter: bad name %q (lowercase letters, digits and hyphens)", s.Name)
 	}
-	if len(s.Description) > maxDescriptionLen {
-		s.Description = s.Description[:maxDescriptionLen]
+	if len(fields["description"]) > maxDescriptionLen {
+		return Skill{}, fmt.Errorf("frontmatter: description of %d bytes, more than %d", len(fields["description"]), maxDescriptionLen)
 	}
-	deps, err := stringList(fm.DependsOn)
-	if err != nil {
-		return Skill{}, fmt.Errorf("frontmatter: depends-on: %w", err)
-	}
-	if s.atoms, err = ParseDependsOn(deps); err != nil {
-		return Skill{}, fmt.Errorf("frontmatter: depends-on: %w", err)
-	}
-	for _, a := range s.atoms {
-		s.DependsOn = append(s.DependsOn, a.String())
-	}
-	preds, err := stringList(fm.Predicates)
-	if err != nil {
-		return Skill{}, fmt.Errorf("frontmatter: predicates: %w", err)
-	}
-	for _, p := range preds {
-		a, err := parsePredicate(p)
+	if list := fields["depends-on"]; list != "" {
+		atoms, err := ParseDependsOn([]string{list})
 		if err != nil {
-			return Skill{}, fmt.Errorf("frontmatter: %w", err)
+			return Skill{}, fmt.Errorf("frontmatter: depends-on: %w", err)
 		}
-		s.preds = append(s.preds, a)
-		s.DependsOn = append(s.DependsOn, "depends-on("+a.String()+")")
+		if len(atoms) > 0 {
+			s.gates = append(s.gates, anyOf(atoms))
+		}
+		for _, a := range atoms {
+			s.DependsOn = append(s.DependsOn, a.String())
+		}
+	}
+	if list := fields["predicates"]; list != "" {
+		parts, err := SplitPredicates(list)
+		if err != nil {
+			return Skill{}, fmt.Errorf("frontmatter: predicates: %w", err)
+		}
+		for _, part := range parts {
+			p, err := ParsePredicate(part)
+			if err != nil {
+				return Skill{}, fmt.Errorf("frontmatter: %w", err)
+			}
+			s.gates = append(s.gates, p)
+			s.DependsOn = append(s.DependsOn, p.String())
+		}
 	}
 	return s, nil
 }
 
-// stringList decodes a string or a list of strings.
-func stringList(raw json.RawMessage) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+// frontmatterFields decodes the frontmatter: every value must be a string
+// ("Lists, maps ..., numbers, booleans, and empty values are rejected").
+func frontmatterFields(head string) (map[string]string, error) {
+	if strings.TrimSpace(head) == "" {
+		return map[string]string{}, nil
 	}
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, nil
+	var raw map[string]json.RawMessage
+	if err := yaml.Unmarshal([]byte(head), &raw); err != nil {
+		return nil, fmt.Errorf("frontmatter: %w", err)
 	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, errors.New("want a string or a list of strings")
+	fields := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil || strings.TrimSpace(s) == "" {
+			return nil, fmt.Errorf("frontmatter: %s: every value must be a non-empty string (quote it)", k)
+		}
+		fields[k] = s
 	}
-	return list, nil
+	return fields, nil
 }
 
-// applies evaluates the skill's own gate (frontmatter depends-on and
-// predicates) against deps: the reason, and whether it holds.
-func (s *Skill) applies(deps Deps) (string, bool) {
-	var why []string
-	if len(s.atoms) > 0 {
-		w, ok := matchAny(s.atoms, deps)
-		if !ok {
-			return "depends-on " + strings.Join(s.DependsOn, ", ") + " does not hold", false
-		}
-		why = append(why, w)
+// applies evaluates the skill's own gates in sc: the reason, and whether
+// they hold. The crates its depends-on leaves name join s.Crates.
+func (s *Skill) applies(sc Scope) (string, bool) {
+	why, failed := evalAll(s.gates, sc)
+	if failed != nil {
+		return failed.String() + " does not hold", false
 	}
-	for _, p := range s.preds {
-		w, ok := matchAny([]Atom{p}, deps)
-		if !ok {
-			return "predicate depends-on(" + p.String() + ") does not hold", false
-		}
-		why = append(why, w)
-	}
-	for _, a := range append(append([]Atom(nil), s.atoms...), s.preds...) {
-		if a.Name != "*" && !containsString(s.Crates, a.Name) {
-			s.Crates = append(s.Crates, a.Name)
+	for _, g := range s.gates {
+		for _, c := range g.crates() {
+			if !slices.Contains(s.Crates, c) {
+				s.Crates = append(s.Crates, c)
+			}
 		}
 	}
 	return strings.Join(why, "; "), true
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -68,14 +68,14 @@ func TestParseSkill(t *testing.T) {
 	if sk.Name != "tokio-basics" || sk.Description != "How to use tokio" || sk.Body != "Body here." || strings.Join(sk.DependsOn, ",") != "serde,tokio>=1.40" {
 		t.Fatalf("%+v", sk)
 	}
-	sk, err = ParseSkill([]byte("---\nname: r\ndescription: d\npredicates: [\"depends-on(serde>=1.0,<2.0)\"]\n---\nb"))
+	sk, err = ParseSkill([]byte("---\nname: r\ndescription: d\npredicates: depends-on(serde>=1.0,<2.0)\n---\nb"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := sk.applies(Deps{"serde": {"2.0.0"}}); ok {
+	if _, ok := sk.applies(Scope{Deps: Deps{"serde": {"2.0.0"}}}); ok {
 		t.Error("range predicate: 2.0.0 must not hold for >=1.0,<2.0")
 	}
-	if _, ok := sk.applies(Deps{"serde": {"1.5.0"}}); !ok {
+	if _, ok := sk.applies(Scope{Deps: Deps{"serde": {"1.5.0"}}}); !ok {
 		t.Error("range predicate: 1.5.0 must hold for >=1.0,<2.0")
 	}
 	for name, bad := range map[string]string{
@@ -84,7 +84,13 @@ func TestParseSkill(t *testing.T) {
 		"no description": "---\nname: x\n---\n",
 		"crates field":   "---\nname: x\ndescription: y\ncrates: serde\n---\n",
 		"spaced atom":    "---\nname: x\ndescription: y\ndepends-on: serde >=1.0\n---\n",
-		"other pred":     "---\nname: x\ndescription: y\npredicates: [\"shell(true)\"]\n---\n",
+		"unknown pred":   "---\nname: x\ndescription: y\npredicates: frobnicate(x)\n---\n",
+		"retired crate(": "---\nname: x\ndescription: y\npredicates: crate(serde)\n---\n",
+		"list value":     "---\nname: x\ndescription: y\ndepends-on: [serde]\n---\n",
+		"map value":      "---\nname: x\ndescription: y\nmetadata:\n  a: b\n---\n",
+		"number value":   "---\nname: x\ndescription: y\nversion: 1.0\n---\n",
+		"long desc":      "---\nname: x\ndescription: " + strings.Repeat("é", 600) + "\n---\n",
+		"unbalanced":     "---\nname: x\ndescription: y\npredicates: not(env(CI)\n---\n",
 	} {
 		if _, err := ParseSkill([]byte(bad)); err == nil {
 			t.Errorf("%s: parsed, want an error", name)
@@ -107,7 +113,7 @@ func TestManifestGroups(t *testing.T) {
 		{"escape", []*manifest{{Skills: []skillGroup{{Source: json.RawMessage(`{"path":"../x"}`)}}}}, []string{"skills"}},
 		{"git", []*manifest{{Skills: []skillGroup{{Source: json.RawMessage(`{"git":"https://example.com"}`)}}}}, []string{"skills"}},
 	} {
-		groups, _ := resolveGroups(tc.layers)
+		groups, _ := resolveGroups(tc.layers, group{dir: "skills"})
 		var got []string
 		for _, g := range groups {
 			got = append(got, g.dir)

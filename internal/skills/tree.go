@@ -174,3 +174,21 @@ func (t gitTree) label(p string) string {
 	}
 	return short + ":" + t.full(p)
 }
+
+// exists reports whether p (a file or a directory) is in the tree.
+func (t gitTree) exists(ctx context.Context, p string) bool {
+	full := t.full(p)
+	if full == "." || full == "" {
+		return true
+	}
+	entries, err := gitrepo.ListDir(ctx, t.repo, t.rev, path.Dir(full))
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name == path.Base(full) {
+			return true
+		}
+	}
+	return false
+}
