@@ -17,9 +17,9 @@ type manifest struct {
 	DependsOn  json.RawMessage `json:"depends-on"`
 	Predicates []string        `json:"predicates"`
 	Crates     json.RawMessage `json:"crates"`
-	Skills    []skillGroup    `json:"skills"`
-	Plugins   []any           `json:"plugins"`
-	Defaults  struct {
+	Skills     []skillGroup    `json:"skills"`
+	Plugins    []any           `json:"plugins"`
+	Defaults   struct {
 		Skills *bool `json:"skills"`
 	} `json:"defaults"`
 }

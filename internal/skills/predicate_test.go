@@ -84,13 +84,13 @@ func TestAtomCargoPreReleasesAndExact(t *testing.T) {
 		{"serde==1.1", false},
 		{"serde==1.0.5", true},
 		{"serde==1.0.4", false},
-		{"beta>=1.0.0", false},        // a pre-release needs a pre-release requirement...
-		{"beta>=1.0.0-alpha", false},  // ...of the same major.minor.patch
-		{"beta>=1.5.0-beta.0", true},  //
-		{"beta==1.5.0-beta.1", true},  //
-		{"beta^1.5.0-alpha.1", true},  //
-		{"beta", true},                // a bare name holds for any version
-		{"serde>=1.0.0-alpha", true},  // releases still match
+		{"beta>=1.0.0", false},       // a pre-release needs a pre-release requirement...
+		{"beta>=1.0.0-alpha", false}, // ...of the same major.minor.patch
+		{"beta>=1.5.0-beta.0", true}, //
+		{"beta==1.5.0-beta.1", true}, //
+		{"beta^1.5.0-alpha.1", true}, //
+		{"beta", true},               // a bare name holds for any version
+		{"serde>=1.0.0-alpha", true}, // releases still match
 	} {
 		a, err := ParseAtom(tc.atom)
 		if err != nil {
