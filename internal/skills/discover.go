@@ -113,12 +113,15 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		}
 	}
 
+	listed := newListCache()
 	workspace := Scope{Deps: deps, WorkspaceMember: true}
 	if in.RepoDir != "" && in.Base != "" {
 		root := in.workspacePrefix()
-		workspace.Exists = func(p string) bool { return gitTree{repo: in.RepoDir, rev: in.Base, prefix: root}.exists(ctx, p) }
+		workspace.Exists = func(p string) bool {
+			return gitTree{repo: in.RepoDir, rev: in.Base, prefix: root, listed: listed}.exists(ctx, p)
+		}
 		for _, prefix := range in.workspacePlugins() {
-			t := gitTree{repo: in.RepoDir, rev: in.Base, prefix: prefix}
+			t := gitTree{repo: in.RepoDir, rev: in.Base, prefix: prefix, listed: listed}
 			groups, notes := workspaceGroups(ctx, t)
 			for _, n := range notes {
 				set.Skipped = append(set.Skipped, Note{Path: t.label("SYMPOSIUM.toml"), Why: n})
@@ -135,7 +138,7 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		if in.Workspace.isMember(dep) {
 			continue // its skills are the workspace's, above
 		}
-		t, label, ok := in.crateTree(dep)
+		t, label, ok := in.crateTree(dep, listed)
 		if !ok {
 			set.Skipped = append(set.Skipped, Note{Path: dep.Dir, Why: label})
 			continue
@@ -232,13 +235,13 @@ func workspaceGroups(ctx context.Context, t tree) ([]group, []string) {
 // crateTree returns where dep's files are read from: the base revision for
 // a crate inside the checkout, its source directory when that lies in a
 // source root; ok false (with the reason) otherwise.
-func (in Input) crateTree(dep Package) (tree, string, bool) {
+func (in Input) crateTree(dep Package, listed *listCache) (tree, string, bool) {
 	if in.CheckoutDir != "" {
 		if rel, ok := within(in.CheckoutDir, dep.Dir); ok {
 			if in.RepoDir == "" || in.Base == "" {
 				return nil, "a crate inside the checkout, and no base revision to read it at", false
 			}
-			return gitTree{repo: in.RepoDir, rev: in.Base, prefix: rel}, " (in the repository, read at the base revision)", true
+			return gitTree{repo: in.RepoDir, rev: in.Base, prefix: rel, listed: listed}, " (in the repository, read at the base revision)", true
 		}
 	}
 	for _, root := range in.SourceRoots {

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/symposium-dev/symposium/internal/gitrepo"
 )
@@ -120,13 +122,61 @@ func (t dirTree) label(p string) string { return path.Join(t.dir, p) }
 // gitTree is directory prefix of a repository at a revision.
 type gitTree struct {
 	repo, rev, prefix string
+	// listed, when set, remembers the directories listed (shared by the
+	// trees of one discovery), so that a workspace of many members costs
+	// one git call per directory that exists.
+	listed *listCache
 }
+
+// listCache maps a repository path to its entries (nil: not a directory).
+type listCache struct {
+	mu      sync.Mutex
+	entries map[string][]gitrepo.DirEntry
+}
+
+func newListCache() *listCache { return &listCache{entries: map[string][]gitrepo.DirEntry{}} }
 
 func (t gitTree) full(p string) string { return path.Join(t.prefix, p) }
 
+// listDir lists repository path full (cleaned, "." for the root); a path
+// whose parent has no such directory is not asked of git.
+func (t gitTree) listDir(ctx context.Context, full string) ([]gitrepo.DirEntry, error) {
+	if t.listed == nil {
+		return gitrepo.ListDir(ctx, t.repo, t.rev, full)
+	}
+	t.listed.mu.Lock()
+	e, ok := t.listed.entries[full]
+	t.listed.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	if full != "." {
+		parent, err := t.listDir(ctx, path.Dir(full))
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(parent, func(d gitrepo.DirEntry) bool { return d.Name == path.Base(full) && d.IsDir() }) {
+			t.remember(full, nil)
+			return nil, nil
+		}
+	}
+	e, err := gitrepo.ListDir(ctx, t.repo, t.rev, full)
+	if err != nil {
+		return nil, err
+	}
+	t.remember(full, e)
+	return e, nil
+}
+
+func (t gitTree) remember(full string, e []gitrepo.DirEntry) {
+	t.listed.mu.Lock()
+	t.listed.entries[full] = e
+	t.listed.mu.Unlock()
+}
+
 func (t gitTree) readFile(ctx context.Context, p string) ([]byte, error) {
 	full := t.full(p)
-	entries, err := gitrepo.ListDir(ctx, t.repo, t.rev, path.Dir(full))
+	entries, err := t.listDir(ctx, path.Dir(full))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +203,7 @@ func (t gitTree) readFile(ctx context.Context, p string) ([]byte, error) {
 }
 
 func (t gitTree) subdirs(ctx context.Context, p string) ([]string, error) {
-	entries, err := gitrepo.ListDir(ctx, t.repo, t.rev, t.full(p))
+	entries, err := t.listDir(ctx, path.Clean(t.full(p)))
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +231,7 @@ func (t gitTree) exists(ctx context.Context, p string) bool {
 	if full == "." || full == "" {
 		return true
 	}
-	entries, err := gitrepo.ListDir(ctx, t.repo, t.rev, path.Dir(full))
+	entries, err := t.listDir(ctx, path.Dir(full))
 	if err != nil {
 		return false
 	}
