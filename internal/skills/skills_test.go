@@ -78,6 +78,9 @@ func TestParseSkill(t *testing.T) {
 	if _, ok := sk.applies(Scope{Deps: Deps{"serde": {"1.5.0"}}}); !ok {
 		t.Error("range predicate: 1.5.0 must hold for >=1.0,<2.0")
 	}
+	if sk, err := ParseSkill([]byte("\n  \n---\nname: lead\ndescription: leading blank lines\nlicense: MIT\n---\nb")); err != nil || sk.Name != "lead" {
+		t.Errorf("leading whitespace before the frontmatter: %+v %v", sk, err)
+	}
 	for name, bad := range map[string]string{
 		"no frontmatter": "name: x\n",
 		"unclosed":       "---\nname: x\ndescription: y\n",
