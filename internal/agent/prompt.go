@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,9 +50,10 @@ type promptPart struct {
 	text     string
 	// blocks are the head lines a hunk or context part shows, merged in
 	// line order with the file's other parts when rendered.
-	blocks  []codeBlock
-	skills  int  // how many skills it offers
-	inlined bool // whether it holds their bodies
+	blocks    []codeBlock
+	enclosing bool // the enclosing items of a file's hunks
+	skills    int  // how many skills it offers
+	inlined   bool // whether it holds their bodies
 }
 
 // BuildPrompt renders req into a prompt within its token budget. The
@@ -125,7 +127,7 @@ func BuildPrompt(req Request) (Prompt, error) {
 			if src, ok := req.HeadFile(f.NewPath); ok {
 				if ctx := enclosingContext(string(src), f.Hunks); len(ctx) > 0 {
 					if text := joinBlocks(ctx); EstimateTokens(text) <= hunkTokens/6+40 {
-						add(promptPart{priority: 4, section: hunksSection, file: f.NewPath, name: "context of " + f.NewPath, text: text, blocks: ctx})
+						add(promptPart{priority: 4, section: hunksSection, file: f.NewPath, name: "context of " + f.NewPath, text: text, blocks: ctx, enclosing: true})
 					}
 				}
 			}
@@ -148,6 +150,13 @@ func BuildPrompt(req Request) (Prompt, error) {
 		}
 		used += t
 		keep[p.order] = true
+	}
+	// Enclosing items without a hunk of their file to enclose are noise.
+	for _, p := range parts {
+		if p.enclosing && keep[p.order] && !slices.ContainsFunc(parts, func(h promptPart) bool { return h.file == p.file && !h.enclosing && keep[h.order] }) {
+			delete(keep, p.order)
+			omitted = append(omitted, p.name)
+		}
 	}
 
 	var b strings.Builder

@@ -90,3 +90,22 @@ func TestPromptMergesEnclosingItemsIntoHunks(t *testing.T) {
 		t.Errorf("%d section headings:\n%s", n, p.User)
 	}
 }
+
+func TestPromptDropsEnclosingItemsWithoutTheirHunks(t *testing.T) {
+	src := "impl S {\n    fn a(&self) {\n" + strings.Repeat("        step();\n", 40) + "    }\n}\n"
+	var hunk strings.Builder
+	hunk.WriteString("diff --git a/src/s.rs b/src/s.rs\n--- a/src/s.rs\n+++ b/src/s.rs\n@@ -3,2 +3,32 @@\n         step();\n")
+	for range 30 {
+		hunk.WriteString("+        step();\n")
+	}
+	hunk.WriteString("         step();\n")
+	// A budget the enclosing items fit in but the hunk does not.
+	p, err := BuildPrompt(Request{Diff: hunk.String(), TokenBudget: EstimateTokens(systemPrompt) + 60 + 20,
+		HeadFile: func(string) ([]byte, bool) { return []byte(src), true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.User, "## "+hunksSection) || len(p.Omitted) != 2 {
+		t.Errorf("enclosing items kept without their hunk (omitted %v):\n%s", p.Omitted, p.User)
+	}
+}
