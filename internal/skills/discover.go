@@ -101,7 +101,7 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 	}
 	scanGroups := func(t tree, groups []group, sc Scope, workspace bool, each func(sk *Skill, dir string) string) {
 		for _, g := range groups {
-			found, notes, err := scan(ctx, t, g.dir, workspace)
+			found, notes, err := scan(ctx, t, g, workspace)
 			if err != nil {
 				set.Skipped = append(set.Skipped, Note{Path: t.label(g.dir), Why: err.Error()})
 				continue
@@ -123,9 +123,7 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		for _, prefix := range in.workspacePlugins() {
 			t := gitTree{repo: in.RepoDir, rev: in.Base, prefix: prefix, listed: listed}
 			groups, notes := workspaceGroups(ctx, t)
-			for _, n := range notes {
-				set.Skipped = append(set.Skipped, Note{Path: t.label("SYMPOSIUM.toml"), Why: n})
-			}
+			set.Skipped = append(set.Skipped, notes...)
 			scanGroups(t, groups, workspace, true, func(sk *Skill, dir string) string {
 				sk.Kind = KindRepository
 				return "the repository's " + path.Join(prefix, dir) + " (base revision)"
@@ -143,10 +141,8 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 			set.Skipped = append(set.Skipped, Note{Path: dep.Dir, Why: label})
 			continue
 		}
-		groups, notes := crateGroups(ctx, t, dep)
-		for _, n := range notes {
-			set.Skipped = append(set.Skipped, Note{Path: t.label("Cargo.toml"), Why: n})
-		}
+		groups, notes := sourceGroups(ctx, t, dep.Metadata, group{dir: "skills"})
+		set.Skipped = append(set.Skipped, notes...)
 		scanGroups(t, groups, dependency, false, func(sk *Skill, _ string) string {
 			sk.Kind, sk.Crate, sk.Version = KindCrate, dep.Name, dep.Version
 			sk.Crates = append([]string{dep.Name}, sk.Crates...)
@@ -155,7 +151,10 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 	}
 
 	for _, dir := range in.OperatorDirs {
-		scanGroups(dirTree{dir: dir}, []group{{dir: "."}}, dependency, false, func(sk *Skill, _ string) string {
+		t := dirTree{dir: dir}
+		groups, notes := sourceGroups(ctx, t, nil, group{dir: "."})
+		set.Skipped = append(set.Skipped, notes...)
+		scanGroups(t, groups, dependency, false, func(sk *Skill, _ string) string {
 			sk.Kind = KindOperator
 			return "the operator's skill directory " + dir
 		})
@@ -208,30 +207,6 @@ func (w Workspace) isMember(p Package) bool {
 	return false
 }
 
-// workspaceGroups resolves a workspace plugin's groups: its SYMPOSIUM.toml
-// (a workspace plugin does not read [package.metadata.symposium]), with
-// the defaults skills/ and, gated by workspace-member(), .agents/skills.
-func workspaceGroups(ctx context.Context, t tree) ([]group, []string) {
-	var layers []*manifest
-	var notes []string
-	if data, err := t.readFile(ctx, "SYMPOSIUM.toml"); err == nil {
-		js, err := tomlToJSON(data)
-		var m *manifest
-		if err == nil {
-			m, err = parseManifest(js)
-		}
-		if err != nil {
-			notes = append(notes, "SYMPOSIUM.toml ignored: "+err.Error())
-		} else {
-			layers = append(layers, m)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		notes = append(notes, "SYMPOSIUM.toml: "+err.Error())
-	}
-	groups, more := resolveGroups(layers, group{dir: "skills"}, group{dir: ".agents/skills", gates: []Predicate{{Fn: "workspace-member"}}})
-	return groups, append(notes, more...)
-}
-
 // crateTree returns where dep's files are read from: the base revision for
 // a crate inside the checkout, its source directory when that lies in a
 // source root; ok false (with the reason) otherwise.
@@ -261,39 +236,13 @@ func within(dir, p string) (string, bool) {
 	return filepath.ToSlash(rel), true
 }
 
-// crateGroups reads dep's manifest layers and resolves its skill groups.
-func crateGroups(ctx context.Context, t tree, dep Package) ([]group, []string) {
-	var layers []*manifest
-	var notes []string
-	if m, err := parseManifest(dep.Metadata); err != nil {
-		notes = append(notes, "[package.metadata.symposium] ignored: "+err.Error())
-	} else {
-		layers = append(layers, m)
-	}
-	if data, err := t.readFile(ctx, "SYMPOSIUM.toml"); err == nil {
-		js, err := tomlToJSON(data)
-		var m *manifest
-		if err == nil {
-			m, err = parseManifest(js)
-		}
-		if err != nil {
-			notes = append(notes, "SYMPOSIUM.toml ignored: "+err.Error())
-		} else {
-			layers = append(layers, m)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		notes = append(notes, "SYMPOSIUM.toml: "+err.Error())
-	}
-	groups, more := resolveGroups(layers, group{dir: "skills"})
-	return groups, append(notes, more...)
-}
-
 // scan finds the skills in dir of t: dir itself when it holds a SKILL.md,
 // else every SKILL.md below it ("Recursively searches for SKILL.md files,
 // then prunes nested candidates": a skill's subdirectories are its own),
 // at most maxScanDepth levels and maxScanSkills skills deep. Workspace
 // skills may omit their frontmatter.
-func scan(ctx context.Context, t tree, dir string, workspace bool) ([]Skill, []Note, error) {
+func scan(ctx context.Context, t tree, g group, workspace bool) ([]Skill, []Note, error) {
+	dir := g.dir
 	var skills []Skill
 	var notes []Note
 	var walk func(d string, depth int) error
@@ -327,15 +276,16 @@ func scan(ctx context.Context, t tree, dir string, workspace bool) ([]Skill, []N
 			return err
 		}
 		for _, name := range subs {
-			if strings.HasPrefix(name, ".") || name == "target" {
+			sub := path.Join(d, name)
+			if strings.HasPrefix(name, ".") || name == "target" || slices.Contains(g.prune, sub) {
 				continue
 			}
 			if len(skills) >= maxScanSkills {
 				notes = append(notes, Note{Path: t.label(dir), Why: fmt.Sprintf("more than %d skills: the rest not read", maxScanSkills)})
 				return nil
 			}
-			if err := walk(path.Join(d, name), depth+1); err != nil {
-				slog.DebugContext(ctx, "skills: scan", "dir", t.label(path.Join(d, name)), "err", err)
+			if err := walk(sub, depth+1); err != nil {
+				slog.DebugContext(ctx, "skills: scan", "dir", t.label(sub), "err", err)
 			}
 		}
 		return nil

@@ -97,3 +97,33 @@ func TestDiscoverWorkspaceAndPredicates(t *testing.T) {
 		t.Errorf("a member's skills are the workspace's, not a dependency's: %+v", s)
 	}
 }
+
+func TestDiscoverOperatorRegistryPlugins(t *testing.T) {
+	reg := t.TempDir()
+	w := func(p, c string) { skillstest.Write(t, filepath.Join(reg, filepath.FromSlash(p)), c) }
+	sk := func(name string) string {
+		return "---\nname: " + name + "\ndescription: about " + name + "\n---\nbody\n"
+	}
+	// A registry of plugins: each gated by its manifest, not its skills.
+	w("SYMPOSIUM.toml", "[[skills]]\nsource.path = \".\"\n")
+	w("general/SKILL.md", sk("general"))
+	w("toasty/SYMPOSIUM.toml", "depends-on = [\"toasty\"]\n")
+	w("toasty/skills/toasty-guidance/SKILL.md", sk("toasty-guidance"))
+	w("serde/SYMPOSIUM.toml", "depends-on = [\"serde>=1.0,<2.0\"]\n\n[[skills]]\nsource.path = \".\"\n\n[defaults]\nskills = false\n")
+	w("serde/basics/SKILL.md", sk("serde-basics"))
+	w("broken/SYMPOSIUM.toml", "crates = [\"*\"]\n")
+	w("broken/skills/fallback/SKILL.md", sk("broken-fallback"))
+	set, err := Discover(context.Background(), Input{Workspace: Workspace{Deps: []Package{{Name: "serde", Version: "1.0.219"}}}, OperatorDirs: []string{reg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range set.Skills {
+		got = append(got, s.Name)
+	}
+	// The root plugin's "." group does not reach into the nested plugins;
+	// a manifest that does not parse leaves its default skills/ group.
+	if strings.Join(got, ",") != "general,broken-fallback,serde-basics" {
+		t.Errorf("offered %v; skipped %+v", got, set.Skipped)
+	}
+}

@@ -40,6 +40,11 @@
 //     the base revision too.
 //   - Operator directories (SYMPOSIUM_SKILLS, colon-separated).
 //
+// A crate or an operator directory is a plugin source (plugins.go): each
+// directory holding a SYMPOSIUM.toml is a plugin whose manifest gates its
+// skill groups; without one, a crate's skills/ or the operator's directory
+// as a whole is searched.
+//
 // A group's directory is searched recursively for SKILL.md files, a skill's
 // own subdirectories pruned, within a depth and count bound.
 //

@@ -37,6 +37,8 @@ type skillGroup struct {
 type group struct {
 	dir   string // slash path relative to the crate root
 	gates []Predicate
+	// prune are the directories below dir that are plugins of their own.
+	prune []string
 }
 
 // parseManifest decodes one manifest layer from JSON; nil for none.

@@ -117,7 +117,7 @@ func TestScanRecursesAndPrunes(t *testing.T) {
 	w("single/SKILL.md", skill("single"))              // a group that is itself a skill
 	w("skills/.hidden/SKILL.md", skill("hidden"))
 	names := func(dir string, workspace bool) string {
-		found, _, err := scan(context.Background(), dirTree{dir: filepathOf(t, dir)}, ".", workspace)
+		found, _, err := scan(context.Background(), dirTree{dir: filepathOf(t, dir)}, group{dir: "."}, workspace)
 		if err != nil {
 			t.Fatal(err)
 		}
