@@ -215,7 +215,11 @@ func addSkills(req Request, d *review.Diff, add func(promptPart)) {
 		}
 		desc = escapeUntrusted(desc)
 		if req.Tools != nil {
-			add(promptPart{priority: prio, section: skillIndexSection, name: "skill " + s.Name, text: "- " + s.Name + ": " + desc + "\n", skills: 1})
+			line := "- " + s.Name
+			if desc != "" {
+				line += ": " + desc // a workspace skill may have none
+			}
+			add(promptPart{priority: prio, section: skillIndexSection, name: "skill " + s.Name, text: line + "\n", skills: 1})
 			continue
 		}
 		body := s.Body
@@ -223,7 +227,7 @@ func addSkills(req Request, d *review.Diff, add func(promptPart)) {
 			body = body[:maxSkillBodyChars] + "…(cut)"
 		}
 		add(promptPart{priority: prio + 1, section: skillBodySection, name: "skill " + s.Name, skills: 1, inlined: true,
-			text: "### " + s.Name + ": " + desc + "\n<skill name=\"" + s.Name + "\">\n" + escapeUntrusted(strings.ReplaceAll(strings.TrimSpace(body), "</skill", "&lt;/skill")) + "\n</skill>\n"})
+			text: strings.TrimSuffix("### "+s.Name+": "+desc, ": ") + "\n<skill name=\"" + s.Name + "\">\n" + escapeUntrusted(strings.ReplaceAll(strings.TrimSpace(body), "</skill", "&lt;/skill")) + "\n</skill>\n"})
 	}
 	if len(others) > 0 {
 		add(otherSkills(others, hunkTokens(d)/6+40))

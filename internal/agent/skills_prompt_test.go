@@ -81,3 +81,17 @@ func TestPromptOtherSkillsShare(t *testing.T) {
 		t.Errorf("prompt lacks %q:\n%s", want, p.User)
 	}
 }
+
+func TestPromptSkillWithoutDescription(t *testing.T) {
+	diff := "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,1 +1,2 @@\n fn a() {}\n+fn b() {}\n"
+	// A workspace skill may omit its description.
+	skills := []Skill{{Name: "maintainers", Body: "MAINT_BODY"}}
+	p, err := BuildPrompt(Request{Diff: diff, Skills: skills, Tools: noTools{}})
+	if err != nil || !strings.Contains(p.User, "\n- maintainers\n") {
+		t.Errorf("index entry without a description: %v\n%s", err, p.User)
+	}
+	p, err = BuildPrompt(Request{Diff: diff, Skills: skills})
+	if err != nil || !strings.Contains(p.User, "\n### maintainers\n<skill name=\"maintainers\">\nMAINT_BODY\n</skill>\n") {
+		t.Errorf("inlined skill without a description: %v\n%s", err, p.User)
+	}
+}
