@@ -59,7 +59,11 @@ func runSkills(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, "No skills apply.")
 	}
 	for _, s := range set.Skills {
-		fmt.Fprintf(stdout, "%s — %s\n  %s\n  applies: %s\n", s.Name, s.Description, s.Path, s.Why)
+		title := s.Name
+		if s.Description != "" {
+			title += " — " + s.Description
+		}
+		fmt.Fprintf(stdout, "%s\n  %s\n  applies: %s\n", title, s.Path, s.Why)
 	}
 	for _, n := range set.Skipped {
 		fmt.Fprintf(stdout, "not offered: %s: %s\n", n.Path, n.Why)

@@ -20,10 +20,20 @@ type Predicate struct {
 	Atom Atom
 	// Args are a combinator's operands.
 	Args []Predicate
+	// dependsOn marks a depends-on field lowered to any(...), written back
+	// as the field.
+	dependsOn bool
 }
 
 // String writes p back in the predicate syntax.
 func (p Predicate) String() string {
+	if p.dependsOn {
+		atoms := make([]string, len(p.Args))
+		for i, a := range p.Args {
+			atoms[i] = a.Atom.String()
+		}
+		return "depends-on: " + strings.Join(atoms, ", ")
+	}
 	switch p.Fn {
 	case "not", "any", "all":
 		parts := make([]string, len(p.Args))
@@ -241,7 +251,7 @@ func (p Predicate) crates() []string {
 
 // anyOf lowers a depends-on list to one predicate: any(depends-on(a), …).
 func anyOf(atoms []Atom) Predicate {
-	p := Predicate{Fn: "any"}
+	p := Predicate{Fn: "any", dependsOn: true}
 	for _, a := range atoms {
 		p.Args = append(p.Args, Predicate{Fn: "depends-on", Arg: a.String(), Atom: a})
 	}
