@@ -66,11 +66,15 @@ func (s Set) ForCrate(name string) []Skill {
 }
 
 // maxScanDepth is how deep SKILL.md files are searched for below a skill
-// group's directory (or an operator's), and maxScanSkills how many one scan
-// reads at most.
+// group's directory (or an operator's); maxScanSkills and maxScanDirs are
+// how many skills and directories one scan reads at most.
 const (
 	maxScanDepth  = 6
 	maxScanSkills = 200
+	maxScanDirs   = 2000
+	// maxPathChecks bounds the path_exists(...) predicates one discovery
+	// evaluates; the rest do not hold.
+	maxPathChecks = 100
 )
 
 // Discover finds the skills that apply to in.Workspace.
@@ -117,7 +121,11 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 	workspace := Scope{Deps: deps, WorkspaceMember: true}
 	if in.RepoDir != "" && in.Base != "" {
 		root := in.workspacePrefix()
+		checks := 0 // a crate's predicates are untrusted: bound the git calls they cause
 		workspace.Exists = func(p string) bool {
+			if checks++; checks > maxPathChecks {
+				return false
+			}
 			return gitTree{repo: in.RepoDir, rev: in.Base, prefix: root, listed: listed}.exists(ctx, p)
 		}
 		for _, prefix := range in.workspacePlugins() {
@@ -245,8 +253,10 @@ func scan(ctx context.Context, t tree, g group, workspace bool) ([]Skill, []Note
 	dir := g.dir
 	var skills []Skill
 	var notes []Note
+	visited, stopped := 0, false
 	var walk func(d string, depth int) error
 	walk = func(d string, depth int) error {
+		visited++
 		file := path.Join(d, "SKILL.md")
 		data, err := t.readFile(ctx, file)
 		switch {
@@ -280,8 +290,12 @@ func scan(ctx context.Context, t tree, g group, workspace bool) ([]Skill, []Note
 			if strings.HasPrefix(name, ".") || name == "target" || slices.Contains(g.prune, sub) {
 				continue
 			}
-			if len(skills) >= maxScanSkills {
-				notes = append(notes, Note{Path: t.label(dir), Why: fmt.Sprintf("more than %d skills: the rest not read", maxScanSkills)})
+			if stopped {
+				return nil
+			}
+			if len(skills) >= maxScanSkills || visited >= maxScanDirs {
+				stopped = true
+				notes = append(notes, Note{Path: t.label(dir), Why: fmt.Sprintf("more than %d skills or %d directories: the rest not read", maxScanSkills, maxScanDirs)})
 				return nil
 			}
 			if err := walk(sub, depth+1); err != nil {

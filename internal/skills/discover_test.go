@@ -127,3 +127,22 @@ func TestDiscoverOperatorRegistryPlugins(t *testing.T) {
 		t.Errorf("offered %v; skipped %+v", got, set.Skipped)
 	}
 }
+
+func TestDiscoverBoundsPathChecks(t *testing.T) {
+	many := strings.TrimSuffix(strings.Repeat("path_exists(docs/MARKER), ", maxPathChecks+1), ", ")
+	dir, base := commitTree(t, map[string]string{
+		"docs/MARKER":           "x\n",
+		"skills/few/SKILL.md":   "---\nname: few\ndescription: d\npredicates: path_exists(docs/MARKER)\n---\n",
+		"skills/flood/SKILL.md": "---\nname: flood\ndescription: d\npredicates: " + many + "\n---\n",
+	})
+	set, err := Discover(context.Background(), Input{Workspace: Workspace{Root: dir}, CheckoutDir: dir, RepoDir: dir, Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set.Get("few"); !ok {
+		t.Errorf("few not offered: %+v", set.Skipped)
+	}
+	if _, ok := set.Get("flood"); ok {
+		t.Error("a skill past the bound on path checks was offered")
+	}
+}

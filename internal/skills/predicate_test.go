@@ -2,6 +2,7 @@ package skills
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,4 +152,15 @@ func filepathOf(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+func TestScanBounds(t *testing.T) {
+	dir := t.TempDir()
+	for i := range maxScanSkills + 5 {
+		skillstest.Write(t, filepath.Join(dir, "a", "b", fmt.Sprintf("s%03d", i), "SKILL.md"), fmt.Sprintf("---\nname: s%03d\ndescription: d\n---\n", i))
+	}
+	found, notes, err := scan(context.Background(), dirTree{dir: dir}, group{dir: "."}, false)
+	if err != nil || len(found) != maxScanSkills || len(notes) != 1 {
+		t.Fatalf("found %d, notes %v, err %v", len(found), notes, err)
+	}
 }
