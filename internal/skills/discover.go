@@ -158,11 +158,12 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 		})
 	}
 
+	operator := Scope{Deps: deps, Exists: workspace.Exists, Installed: true}
 	for _, dir := range in.OperatorDirs {
 		t := dirTree{dir: dir}
 		groups, notes := sourceGroups(ctx, t, nil, group{dir: "."})
 		set.Skipped = append(set.Skipped, notes...)
-		scanGroups(t, groups, dependency, false, func(sk *Skill, _ string) string {
+		scanGroups(t, groups, operator, false, func(sk *Skill, _ string) string {
 			sk.Kind = KindOperator
 			return "the operator's skill directory " + dir
 		})

@@ -10,7 +10,9 @@ import (
 // Predicate is one predicate expression of Symposium's predicate language
 // (md/reference/predicates.md): a leaf — depends-on(<atom>),
 // shell(<command>), path_exists(<arg>), env(<name>[=<value>]),
-// workspace-member() — or a combinator not(p), any(p, …), all(p, …).
+// workspace-member() (and the earlier workspace(), dependency(),
+// installed(): where the plugin source comes from) — or a combinator
+// not(p), any(p, …), all(p, …).
 type Predicate struct {
 	// Fn is the function's name.
 	Fn string
@@ -79,7 +81,7 @@ func parsePredicateDepth(s string, depth int) (Predicate, error) {
 			return Predicate{}, fmt.Errorf("predicate %q: needs an argument", s)
 		}
 		return Predicate{Fn: fn, Arg: arg}, nil
-	case "workspace-member":
+	case "workspace-member", "workspace", "dependency", "installed":
 		if arg != "" {
 			return Predicate{}, fmt.Errorf("predicate %q: takes no argument", s)
 		}
@@ -170,6 +172,9 @@ type Scope struct {
 	// WorkspaceMember: the skill is the workspace's own (its root or a
 	// member), not a dependency's or the operator's.
 	WorkspaceMember bool
+	// Installed: the skill is the operator's (what Symposium calls an
+	// installed plugin source).
+	Installed bool
 	// Exists reports whether a workspace-relative path exists at the base
 	// revision; nil for none.
 	Exists func(p string) bool
@@ -187,8 +192,12 @@ func (p Predicate) Eval(sc Scope) (bool, []string) {
 			return true, []string{fmt.Sprintf("depends-on %s (locked %s %s)", p.Atom, p.Atom.Name, v)}
 		}
 		return false, nil
-	case "workspace-member":
+	case "workspace-member", "workspace":
 		return sc.WorkspaceMember, nil
+	case "dependency":
+		return !sc.WorkspaceMember && !sc.Installed, nil
+	case "installed":
+		return sc.Installed, nil
 	case "path_exists":
 		return sc.pathExists(p.Arg), nil
 	case "shell", "env":

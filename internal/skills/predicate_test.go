@@ -43,6 +43,11 @@ func TestPredicates(t *testing.T) {
 		{"workspace-member()", member, true},
 		{"workspace-member()", dep, false},
 		{"not(workspace-member())", dep, true},
+		{"workspace()", member, true},
+		{"dependency()", dep, true},
+		{"dependency()", member, false},
+		{"installed()", Scope{Installed: true}, true},
+		{"installed()", dep, false},
 	} {
 		p, err := ParsePredicate(tc.pred)
 		if err != nil {
@@ -54,7 +59,7 @@ func TestPredicates(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{
-		"workspace-member(foo)", "crate(serde)", "not(env(A), env(B))", "any()", "depends-on(serde >=1.0)",
+		"workspace-member(foo)", "installed(x)", "crate(serde)", "not(env(A), env(B))", "any()", "depends-on(serde >=1.0)",
 		"depends-on(serde>=1.0, <2.0)", "frobnicate(x)", "env()", "not(env(A)", "serde", "depends-on(serde^1.0||2.0)",
 		strings.Repeat("not(", 40) + "env(A)" + strings.Repeat(")", 40),
 	} {
