@@ -112,7 +112,8 @@ func Discover(ctx context.Context, in Input) (Set, error) {
 			}
 			set.Skipped = append(set.Skipped, notes...)
 			for _, sk := range found {
-				add(sk, g.gates, sc, each(&sk, g.dir))
+				base := each(&sk, g.dir)
+				add(sk, g.gates, sc, base)
 			}
 		}
 	}
