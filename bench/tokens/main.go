@@ -6,10 +6,10 @@
 //
 // Every prompt carries a typical index of applicable skills, and the tool
 // definitions (crate_info, read_crate_file, search_crate, skill,
-// cargo_check) count as sent. It ends with skills_index_tokens=<the index's
-// share of the fixed overhead> and prompt_overhead_ratio=<median of
-// prompt/diff>; the target is at most 1.5, with a fixed overhead under
-// 1,500 tokens.
+// cargo_check) count as sent. It ends with the fixed overhead and its parts
+// (skills index, tool definitions, answer schema, system prompt) and
+// prompt_overhead_ratio=<median of prompt/diff>; the target is at most 1.5,
+// with a fixed overhead under 1,500 tokens.
 package main
 
 import (
@@ -115,6 +115,8 @@ func run(dir string) error {
 	fmt.Printf("fixed_overhead_tokens=%d\n", fixed)
 	fmt.Printf("skills_index_tokens=%d\n", empty.Tokens-noSkills.Tokens)
 	fmt.Printf("tool_definitions_tokens=%d\n", agent.EstimateTokens(string(specs)))
+	fmt.Printf("answer_schema_tokens=%d\n", agent.EstimateTokens(agent.SchemaCompact))
+	fmt.Printf("system_prompt_tokens=%d\n", agent.EstimateTokens(empty.System))
 	fmt.Printf("prompt_overhead_ratio=%.2f\n", median(ratios))
 	return nil
 }
