@@ -3,8 +3,6 @@ package skills
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,20 +17,10 @@ func commitTree(t *testing.T, files map[string]string) (dir, rev string) {
 	for p, c := range files {
 		skillstest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), c)
 	}
-	run := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	run("init", "-q", "-b", "main")
-	run("add", "-A")
-	run("commit", "-q", "-m", "base")
-	return dir, run("rev-parse", "HEAD")
+	skillstest.Git(t, dir, "init", "-q", "-b", "main")
+	skillstest.Git(t, dir, "add", "-A")
+	skillstest.Git(t, dir, "commit", "-q", "-m", "base")
+	return dir, skillstest.Git(t, dir, "rev-parse", "HEAD")
 }
 
 func TestDiscoverWorkspaceAndPredicates(t *testing.T) {

@@ -66,8 +66,8 @@ func parsePredicateDepth(s string, depth int) (Predicate, error) {
 		return Predicate{}, fmt.Errorf("predicate %q: want name(argument)", s)
 	}
 	fn, arg := s[:open], s[open+1:len(s)-1]
-	if !balanced(arg) {
-		return Predicate{}, fmt.Errorf("predicate %q: unbalanced parentheses", s)
+	if _, err := SplitPredicates(arg); err != nil {
+		return Predicate{}, fmt.Errorf("predicate %q: %w", s, err)
 	}
 	switch fn {
 	case "depends-on":
@@ -107,23 +107,6 @@ func parsePredicateDepth(s string, depth int) (Predicate, error) {
 		return Predicate{}, fmt.Errorf("predicate %q: crate(...) is the retired spelling of depends-on(...)", s)
 	}
 	return Predicate{}, fmt.Errorf("predicate %q: unknown predicate %s", s, fn)
-}
-
-// balanced reports whether s's parentheses balance.
-func balanced(s string) bool {
-	depth := 0
-	for _, c := range s {
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth < 0 {
-				return false
-			}
-		}
-	}
-	return depth == 0
 }
 
 // SplitPredicates splits a comma-separated list of predicates; commas
